@@ -1,0 +1,53 @@
+"""Offline routing accuracy on the labelled intents dev set (evals/datasets/intents.jsonl)."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from pathlib import Path
+
+from agent.router import route
+
+DATASET = Path(__file__).resolve().parent / "datasets" / "intents.jsonl"
+
+
+def load_cases(path: Path = DATASET) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def run(bench: bool = False) -> dict:
+    """Score the router; with ``bench``, also its p50 latency per message."""
+    cases = load_cases()
+    wrong: list[tuple[str, str, str]] = []
+    per_intent: Counter[str] = Counter()
+    per_intent_ok: Counter[str] = Counter()
+    for case in cases:
+        got = route(case["text"]).intent
+        per_intent[case["intent"]] += 1
+        if got == case["intent"]:
+            per_intent_ok[case["intent"]] += 1
+        else:
+            wrong.append((case["id"], case["intent"], got))
+    accuracy = 1 - len(wrong) / len(cases)
+    figures: dict = {"routing_cases": len(cases), "routing_accuracy": round(accuracy, 3)}
+    for intent in sorted(per_intent):
+        figures[f"routing_accuracy_{intent}"] = round(per_intent_ok[intent] / per_intent[intent], 3)
+    if bench:
+        timings = []
+        for case in cases * 5:
+            start = time.perf_counter()
+            route(case["text"])
+            timings.append((time.perf_counter() - start) * 1000)
+        figures["routing_p50_ms"] = round(sorted(timings)[len(timings) // 2], 3)
+    print(f"{'figure':<36}value")
+    for key, value in figures.items():
+        print(f"{key:<36}{value}")
+    for case_id, want, got in wrong:
+        print(f"  miss {case_id}: want {want}, got {got}")
+    figures["misses"] = [f"{i}:{w}->{g}" for i, w, g in wrong]
+    return figures
+
+
+if __name__ == "__main__":
+    run(bench=True)
