@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     llm_timeout: float = Field(30.0, description="Seconds before an LLM call is abandoned.")
     api_keys: list[SecretStr] = Field(default_factory=list, description="Bearer keys for the HTTP API; empty = local only.")
     max_message_chars: int = Field(4000, description="Longest accepted question or message.")
+    llm_max_retries: int = Field(2, description="Retries (with exponential backoff) of a failed LLM call.")
+    llm_max_steps: int = Field(8, description="Most model calls in one tool-calling loop before it is stopped.")
+    roles_file: Path | None = Field(None, description="Roles YAML (who may use which tool); unset = the shipped default.")
 
     @property
     def index_dir(self) -> Path:
