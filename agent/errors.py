@@ -48,3 +48,15 @@ class BackendError(ZhangguiError):
     """A service Zhanggui depends on failed or timed out (warehouse, vector store, LLM)."""
 
     code = "backend"
+
+
+class TooLargeError(InputError):
+    """A message or upload over the configured size limit."""
+
+    code = "too_large"
+
+
+class ForbiddenError(RefusedError):
+    """The caller's role (or channel) may not use the tool the request needs."""
+
+    code = "forbidden"

@@ -7,17 +7,14 @@ from pathlib import Path
 
 import yaml
 
-from agent.errors import ConfigError, RefusedError
+from agent.errors import ConfigError, ForbiddenError
 from agent.settings import PROJECT_ROOT, Settings
 
 DEFAULT_ROLES_FILE = PROJECT_ROOT / "knowledge" / "corpus" / "roles.yaml"
 ROLE_NAMES = ("staff", "cs_agent", "marketer", "compliance_reviewer", "analyst", "admin")
 
 
-class ToolNotAllowedError(RefusedError):
-    """A role (or a channel) may not use a tool; connectors answer 403."""
-
-    code = "forbidden"
+ToolNotAllowedError = ForbiddenError  # a role (or a channel) may not use a tool; connectors answer 403
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ class ExplainKpiResult(BaseModel):
     found: bool
     query: str
     name: str = ""
+    section: str = ""
     description: str = ""
     definition: dict[str, Any] = Field(default_factory=dict)
 
@@ -64,10 +65,11 @@ def explain_kpi(context: ToolContext, args: ExplainKpiArgs) -> ExplainKpiResult:
         return ExplainKpiResult(found=False, query=args.name)
     describe = kpi.describe() if hasattr(kpi, "describe") else str(kpi)
     names = _kpi_names(kpi)
+    name = names[0] if names else args.name
+    section = str(getattr(kpi, "id", "") or name)  # the knowledge base cites a KPI by its id
     # The definition file is what this answer cites; record it as read for the citation check.
-    context.add_passage(chunk_id=f"kpi:{names[0] if names else args.name}", source="kpis.yaml",
-                        section=names[0] if names else args.name, text=describe)
-    return ExplainKpiResult(found=True, query=args.name, name=names[0] if names else args.name,
+    context.add_passage(chunk_id=f"kpi:{section}", source="kpis.yaml", section=section, text=describe)
+    return ExplainKpiResult(found=True, query=args.name, name=name, section=section,
                             description=describe, definition=_kpi_dict(kpi))
 
 
@@ -98,8 +100,10 @@ class ExplainKpiTool(Tool[ExplainKpiArgs, ExplainKpiResult]):
         data = result.model_dump(mode="json")
         if not result.found:
             return ToolOutput(f"没有找到名为“{result.query}”的指标定义。", data=data)
-        citation = {"source": "kpis.yaml", "section": result.name, "quote": result.description[:200]}
-        return ToolOutput(f"{result.description}\n\n来源：[1] kpis.yaml §{result.name}", citations=[citation], data=data)
+        citation = {"source": "kpis.yaml", "section": result.section, "title": result.name,
+                    "quote": result.description[:200]}
+        return ToolOutput(f"{result.description}\n\n来源：[1] kpis.yaml §{result.section} {result.name}",
+                          citations=[citation], data=data)
 
 
 register(ExplainKpiTool())
