@@ -216,22 +216,23 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     def ask(body: AskBody, user: str | None = Depends(caller)) -> dict[str, Any]:
         """Same JSON as `zhanggui ask --json`."""
         from knowledge.answer import answer_question
-        from tools.search_knowledge import knowledge_base
+        from tools.search_knowledge import with_knowledge_base
 
         engine = get_engine()
         question = engine.validate(body.question)
         return engine.direct("search_knowledge", {"query": question}, user=user, channel="http",
-                             call=lambda: answer_question(knowledge_base(settings), question).to_dict())
+                             call=lambda: with_knowledge_base(settings, lambda kb: answer_question(kb, question).to_dict()))
 
     @app.post("/api/search", tags=["rest"])
     def search(body: SearchBody, user: str | None = Depends(caller)) -> list[dict[str, Any]]:
         """Same JSON as `zhanggui search --json`."""
-        from tools.search_knowledge import knowledge_base
+        from tools.search_knowledge import with_knowledge_base
 
         engine = get_engine()
         query = engine.validate(body.query)
         return engine.direct("search_knowledge", {"query": query, "k": body.k}, user=user, channel="http",
-                             call=lambda: [h.to_dict() for h in knowledge_base(settings).search(query, k=body.k)])
+                             call=lambda: with_knowledge_base(
+                                 settings, lambda kb: [h.to_dict() for h in kb.search(query, k=body.k)]))
 
     @app.post("/api/sql", tags=["rest"])
     def sql(body: SqlBody, user: str | None = Depends(caller)) -> dict[str, Any]:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import threading
-from typing import Any
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, Field
 
@@ -11,24 +12,35 @@ from agent.settings import Settings
 from tools.registry import Tool, ToolContext, ToolOutput, register
 
 _KB_CACHE: dict[tuple[str, str | None, str], Any] = {}
-_KB_LOCK = threading.Lock()
+# The knowledge base keeps a SQLite connection that only its creating thread may use, while
+# requests arrive on many threads (HTTP workers, the tool-calling loop). Every use of a base
+# therefore runs on this one thread; a search takes milliseconds, so requests barely queue.
+_KB_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="zhanggui-kb")
+
+T = TypeVar("T")
 
 
-def knowledge_base(settings: Settings) -> Any:
-    """One loaded KnowledgeBase per state folder and store, shared by every request."""
-    from knowledge.base import KnowledgeBase
+def _key(settings: Settings) -> tuple[str, str | None, str]:
+    return (str(settings.home.resolve()), settings.chroma_url, settings.embedder)
 
-    key = (str(settings.home.resolve()), settings.chroma_url, settings.embedder)
-    with _KB_LOCK:
+
+def with_knowledge_base(settings: Settings, fn: Callable[[Any], T]) -> T:
+    """Run ``fn(kb)`` with the loaded KnowledgeBase for these settings, on the knowledge-base thread."""
+
+    def job() -> T:
+        from knowledge.base import KnowledgeBase
+
+        key = _key(settings)
         if key not in _KB_CACHE:
             _KB_CACHE[key] = KnowledgeBase.from_settings(settings)
-        return _KB_CACHE[key]
+        return fn(_KB_CACHE[key])
+
+    return _KB_THREAD.submit(job).result()
 
 
 def forget_knowledge_bases() -> None:
     """Drop loaded bases (after a re-ingest, or between tests)."""
-    with _KB_LOCK:
-        _KB_CACHE.clear()
+    _KB_THREAD.submit(_KB_CACHE.clear).result()
 
 
 class SearchKnowledgeArgs(BaseModel):
@@ -58,9 +70,9 @@ class SearchKnowledgeResult(BaseModel):
 
 def search_knowledge(context: ToolContext, args: SearchKnowledgeArgs) -> SearchKnowledgeResult:
     """Retrieve passages (and, when asked, the offline extractive answer) for a question."""
-    kb = knowledge_base(context.settings)
+    hits = with_knowledge_base(context.settings, lambda kb: kb.search(args.query, k=args.k))
     passages = []
-    for hit in kb.search(args.query, k=args.k):
+    for hit in hits:
         h = hit.to_dict()
         p = context.add_passage(chunk_id=h.get("chunk_id", ""), source=h.get("source", ""),
                                 section=h.get("section", ""), text=h.get("text", ""),
@@ -73,7 +85,7 @@ def search_knowledge(context: ToolContext, args: SearchKnowledgeArgs) -> SearchK
     if args.with_answer:
         from knowledge.answer import answer_question
 
-        answer = answer_question(kb, args.query).to_dict()
+        answer = with_knowledge_base(context.settings, lambda kb: answer_question(kb, args.query).to_dict())
         # The answer's own evidence counts as retrieved: it was read from the index just now.
         for cite in answer.get("citations", []):
             hit = next((p for p in passages if p.chunk_id and p.chunk_id == cite.get("chunk_id")), None)
