@@ -87,19 +87,24 @@ def inventory(g: _Generator, orders: Table, items: Table) -> Table:
         d = pay_day.get(it[0])
         if d:
             sold[(d, it[2])] += it[3]
+    total: dict[str, int] = defaultdict(int)
+    for (_d, sku), q in sold.items():
+        total[sku] += q
     rows = []
     for r in g.products.rows:
         sku, launch, disc = r[0], r[9], r[10]
-        stock = int(rng.integers(300, 900))
-        target = stock
+        live = max((min(disc or g.end, g.end) - max(launch, g.start)).days + 1, 1)
+        daily = max(total.get(sku, 0) / live, 0.2)
+        target = int(daily * float(rng.uniform(30, 60))) + 20  # roughly 30-60 days of cover
+        stock = target
         for d in g.days:
             if d < launch or (disc is not None and d > disc):
                 continue
             stock = max(stock - sold.get((d, sku), 0), 0)
-            if stock < target * 0.25 and (disc is None or (disc - d).days > 45):
+            if stock < target * 0.3 and (disc is None or (disc - d).days > 45):
                 stock += int(target * rng.uniform(0.8, 1.2))
-            if d.strftime("%m-%d") in ("10-15", "05-15"):
-                stock += int(target * 0.8)  # stocking up before the big promotions
+            if d.strftime("%m-%d") in ("10-10", "05-10"):
+                stock = max(stock, int(target * 2.5))  # stocking up before the big promotions
             rows.append((d, sku, stock))
     return Table("fact_inventory_daily", ["snapshot_date", "sku", "on_hand_qty"], rows)
 

@@ -1,0 +1,269 @@
+"""``SemanticQuery`` (what a question asks) and its compiler to SQL for any sqlglot dialect.
+
+The compiler reads the semantic layer in ``knowledge/corpus/kpis.yaml``: each KPI expression
+names measures, each measure belongs to a source (a fact table with its time column and
+join keys). One CTE per source aggregates its measures at the requested dimensions inside
+the half-open time range; the CTEs are joined on the dimensions and the KPI expressions are
+computed from the sums, so every ratio is a ratio of sums. SQL is written once in PostgreSQL
+style and transpiled by sqlglot; dates are literals, never the clock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Literal
+
+import sqlglot
+from pydantic import BaseModel, Field
+
+from agent.errors import InputError
+from knowledge.kpis import KpiDefinition, SemanticLayer, load_semantic_layer
+
+DIALECTS = {"duckdb": "duckdb", "postgres": "postgres", "postgresql": "postgres", "mysql": "mysql",
+            "mariadb": "mysql", "sqlite": "sqlite", "snowflake": "snowflake", "bigquery": "bigquery",
+            "clickhouse": "clickhouse", "hive": "hive", "spark": "spark", "trino": "trino", "tsql": "tsql"}
+_GRAIN_SQL = {"day": "CAST({t} AS DATE)", "week": "CAST(DATE_TRUNC('week', {t}) AS DATE)",
+              "month": "CAST(DATE_TRUNC('month', {t}) AS DATE)",
+              "quarter": "CAST(DATE_TRUNC('quarter', {t}) AS DATE)", "year": "CAST(DATE_TRUNC('year', {t}) AS DATE)"}
+
+
+class TimeRange(BaseModel):
+    """Half-open date range [start, end)."""
+
+    start: dt.date
+    end: dt.date = Field(description="exclusive end date")
+    label: str = ""
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days
+
+
+class Filter(BaseModel):
+    dimension: str = Field(description="dimension id, e.g. channel, category_l1, province")
+    values: list[str] = Field(min_length=1, description="dimension values as stored, e.g. 抖音, 护肤, 广东")
+    negate: bool = False
+
+
+class Threshold(BaseModel):
+    metric: str = Field(description="a KPI id also listed in metrics")
+    op: Literal[">", ">=", "<", "<=", "=", "!="]
+    value: float
+
+
+class Comparison(BaseModel):
+    kind: Literal["mom", "yoy", "custom"] = Field(description="mom=环比, yoy=同比, custom=another period")
+    previous: TimeRange
+
+
+class OrderBy(BaseModel):
+    field: str = Field(description="an output column: KPI id, <kpi>_growth, <kpi>_change or a dimension id")
+    descending: bool = True
+    nulls_first: bool = False
+
+
+class SemanticQuery(BaseModel):
+    """A question as the semantic layer understands it; an LLM can fill this schema too."""
+
+    metrics: list[str] = Field(min_length=1, description="KPI ids from kpis.yaml, e.g. gmv, conversion_rate")
+    dimensions: list[str] = Field(default_factory=list, description="dimension ids: channel, province, month ...")
+    filters: list[Filter] = Field(default_factory=list)
+    time_range: TimeRange
+    comparison: Comparison | None = None
+    thresholds: list[Threshold] = Field(default_factory=list)
+    order_by: list[OrderBy] = Field(default_factory=list)
+    limit: int | None = Field(None, ge=1, le=10000)
+    params: dict[str, int] = Field(default_factory=dict, description="cohort parameters: n (days), h (days), k (months)")
+    notes: list[str] = Field(default_factory=list, description="assumptions stated to the user")
+
+
+def _lit(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _date(d: dt.date) -> str:
+    return f"DATE '{d.isoformat()}'"
+
+
+class _Compiler:
+    def __init__(self, sq: SemanticQuery, layer: SemanticLayer) -> None:
+        self.sq, self.layer = sq, layer
+        unknown = [m for m in sq.metrics if m not in {k.id for k in layer.kpis}]
+        if unknown:
+            raise InputError(f"unknown metric {', '.join(unknown)}", hint="see knowledge/corpus/kpis.yaml for KPI ids")
+        for d in [*sq.dimensions, *(f.dimension for f in sq.filters)]:
+            if d not in layer.dimensions:
+                raise InputError(f"unknown dimension {d!r}")
+        self.kpis: list[KpiDefinition] = [layer.kpi(m) for m in sq.metrics]
+        keys = {layer.dimensions[d].key for d in [*sq.dimensions, *(f.dimension for f in sq.filters)]}
+        self.variant = "product" if "product" in keys else None
+
+    def expr_of(self, k: KpiDefinition) -> str:
+        return k.variants.get(self.variant, k.expr) if self.variant else k.expr
+
+    def params(self, tr: TimeRange) -> dict[str, str]:
+        p = {**{k: v for kpi in self.kpis for k, v in kpi.params.items()}, **self.sq.params}
+        k = int(p.get("k", 1))
+        return {"start": _date(tr.start), "end": _date(tr.end), "days": str(max(tr.days, 1)),
+                "n": str(int(p.get("n", 90))), "h": str(int(p.get("h", 365))), "k": str(k), "k1": str(k + 1)}
+
+    def source_sql(self, name: str, measures: list[str], tr: TimeRange) -> str:
+        src, layer, sq = self.layer.sources[name], self.layer, self.sq
+        params = self.params(tr)
+        fill = lambda s: re.sub(r"\{(start|end|days|n|h|k|k1)\}", lambda m: params[m.group(1)], s)  # noqa: E731
+        dims, joins, where = [], [], []
+        for d in sq.dimensions:
+            dim = layer.dimensions[d]
+            if dim.grain:
+                if not src.time:
+                    raise InputError(f"这个指标没有时间列，不能按{dim.name}拆分")
+                dims.append((_GRAIN_SQL[dim.grain].format(t=src.time), f"d_{d}"))
+                continue
+            dims.append((self._column(name, d, joins), f"d_{d}"))
+        for f in sq.filters:
+            col = self._column(name, f.dimension, joins)
+            op = "NOT IN" if f.negate else "IN"
+            where.append(f"{col} {op} ({', '.join(_lit(v) for v in f.values)})")
+        if src.where:
+            where.insert(0, fill(src.where))
+        if src.time:
+            where.insert(0, f"{src.time} >= {_date(tr.start)} AND {src.time} < {_date(tr.end)}")
+        frm = fill(src.from_) + "".join(f" LEFT JOIN {j}" for j in joins)
+        where_sql = f" WHERE {' AND '.join(where)}" if where else ""
+        aggs = [f"{fill(layer.measures[m].sql)} AS {m}" for m in measures]
+        if not src.grain:
+            cols = [f"{e} AS {a}" for e, a in dims] + aggs
+            group = f" GROUP BY {', '.join(e for e, _ in dims)}" if dims else ""
+            return f"SELECT {', '.join(cols)} FROM {frm}{where_sql}{group}"
+        inner_cols = [f"{e} AS {a}" for e, a in dims] + [f"{g} AS g{i}" for i, g in enumerate(src.grain)]
+        inner_cols += [f"{fill(v)} AS {k}" for k, v in src.inner.items()]
+        inner_group = ", ".join([e for e, _ in dims] + src.grain)
+        inner = f"SELECT {', '.join(inner_cols)} FROM {frm}{where_sql} GROUP BY {inner_group}"
+        outer_dims = [a for _, a in dims]
+        group = f" GROUP BY {', '.join(outer_dims)}" if dims else ""
+        return f"SELECT {', '.join(outer_dims + aggs)} FROM ({inner}) x{group}"
+
+    def _column(self, source: str, dim_id: str, joins: list[str]) -> str:
+        dim, src = self.layer.dimensions[dim_id], self.layer.sources[source]
+        if dim.key not in src.keys:
+            metric_names = "、".join(k.name for k in self.kpis)
+            raise InputError(f"{metric_names}不能按{dim.name}拆分或筛选（数据里没有这层关系）")
+        key = src.keys[dim.key]
+        if dim.join:
+            j = dim.join.format(key=key)
+            if j not in joins:
+                joins.append(j)
+        return (dim.column or "{key}").format(key=key)
+
+    def period(self, tr: TimeRange, tag: str) -> tuple[list[tuple[str, str]], str, list[str]]:
+        """CTEs and the SELECT of one period; returns (ctes, select, output KPI columns)."""
+        by_source: dict[str, list[str]] = {}
+        for k in self.kpis:
+            for m in k.measures(self.variant if self.variant in k.variants else None):
+                by_source.setdefault(self.layer.measures[m].source, [])
+                if m not in by_source[self.layer.measures[m].source]:
+                    by_source[self.layer.measures[m].source].append(m)
+        ctes, alias_of = [], {}
+        for i, (src, measures) in enumerate(by_source.items()):
+            name = f"{src}{tag}"
+            ctes.append((name, self.source_sql(src, measures, tr)))
+            for m in measures:
+                alias_of[m] = name
+        first = ctes[0][0]
+        dim_cols = [f"{first}.d_{d} AS {d}" for d in self.sq.dimensions]
+        frm = first
+        for name, _ in ctes[1:]:
+            if self.sq.dimensions:
+                on = " AND ".join(f"{first}.d_{d} = {name}.d_{d}" for d in self.sq.dimensions)
+                frm += f" LEFT JOIN {name} ON {on}"
+            else:
+                frm += f" CROSS JOIN {name}"
+        params = self.params(tr)
+        cols, outputs, seen = list(dim_cols), [], set()
+        bare = {self.expr_of(k) for k in self.kpis if self.expr_of(k) in self.layer.measures}
+        for k in self.kpis:
+            expr = self.expr_of(k)
+            measures = k.measures(self.variant if self.variant in k.variants else None)
+            if expr not in self.layer.measures:
+                for m in measures:
+                    if m not in seen and m not in bare:
+                        seen.add(m)
+                        cols.append(f"{alias_of[m]}.{m} AS {m}")
+            qualified = re.sub(r"\b[a-z_][a-z0-9_]*\b",
+                               lambda mt: f"{alias_of[mt.group(0)]}.{mt.group(0)}" if mt.group(0) in alias_of
+                               else mt.group(0), expr)
+            qualified = re.sub(r"\{(days)\}", lambda m: params[m.group(1)], qualified)
+            cols.append(f"{qualified} AS {k.id}")
+            outputs.append(k.id)
+        return ctes, f"SELECT {', '.join(cols)} FROM {frm}", outputs
+
+    def compile(self) -> str:
+        sq = self.sq
+        ctes, select, outputs = self.period(sq.time_range, "")
+        if sq.comparison:
+            pctes, pselect, _ = self.period(sq.comparison.previous, "_prev")
+            shift = _shift(sq.comparison)
+            ctes = ctes + [("cur", select)] + pctes + [("prev", pselect)]
+            cols = [f"c.{d} AS {d}" for d in sq.dimensions]
+            for o in outputs:
+                cols += [f"c.{o} AS {o}", f"p.{o} AS {o}_previous", f"c.{o} - p.{o} AS {o}_change",
+                         f"ROUND(1.0 * (c.{o} - p.{o}) / NULLIF(p.{o}, 0), 4) AS {o}_growth"]
+            conds = []
+            for d in sq.dimensions:
+                if self.layer.dimensions[d].grain and shift:
+                    conds.append(f"c.{d} = CAST(p.{d} + INTERVAL '{shift}' AS DATE)")
+                else:
+                    conds.append(f"c.{d} = p.{d}")
+            join = f"LEFT JOIN prev p ON {' AND '.join(conds)}" if conds else "CROSS JOIN prev p"
+            select = f"SELECT {', '.join(cols)} FROM cur c {join}"
+        ctes.append(("result", select))
+        sql = "WITH " + ",\n".join(f"{n} AS ({s})" for n, s in ctes) + "\nSELECT * FROM result"
+        if sq.thresholds:
+            sql += " WHERE " + " AND ".join(f"{t.metric} {t.op} {t.value:g}" for t in sq.thresholds)
+        order = self.order()
+        if order:
+            sql += " ORDER BY " + ", ".join(order)
+        if sq.limit:
+            sql += f" LIMIT {sq.limit}"
+        return sql
+
+    def order(self) -> list[str]:
+        sq = self.sq
+        out = []
+        for o in sq.order_by:
+            nulls = "NULLS FIRST" if o.nulls_first else "NULLS LAST"
+            out.append(f"{o.field} {'DESC' if o.descending else 'ASC'} {nulls}")
+        grains = [d for d in sq.dimensions if self.layer.dimensions[d].grain]
+        others = [d for d in sq.dimensions if d not in grains]
+        if not out and sq.dimensions:
+            if grains:
+                out = [f"{d} ASC" for d in grains]
+            else:
+                out = [f"{sq.metrics[0]} DESC NULLS LAST"]
+        used = {o.split()[0] for o in out}
+        out += [f"{d} ASC" for d in grains + others if d not in used]
+        return out
+
+
+def _shift(c: Comparison) -> str | None:
+    """How far the previous period's dates move to line up with the current period."""
+    if c.kind == "yoy":
+        return "1 year"
+    return None
+
+
+def normalize_dialect(dialect: str | None) -> str:
+    d = (dialect or "duckdb").lower()
+    if d not in DIALECTS:
+        raise InputError(f"unsupported SQL dialect {dialect!r}", hint=f"choose one of {', '.join(sorted(DIALECTS))}")
+    return DIALECTS[d]
+
+
+def compile_query(sq: SemanticQuery, dialect: str = "duckdb", layer: SemanticLayer | None = None,
+                  pretty: bool = True) -> str:
+    """SQL for the semantic query in the given dialect (duckdb, postgres, mysql, ... any sqlglot writes)."""
+    sql = _Compiler(sq, layer or load_semantic_layer()).compile()
+    target = normalize_dialect(dialect)
+    # The layer is written in PostgreSQL style (integer division, 1.0 * casts) which sqlglot carries to any dialect.
+    return sqlglot.transpile(sql, read="postgres", write=target, pretty=pretty)[0]
