@@ -1,0 +1,283 @@
+"""Load and validate the advertising-compliance rules in ``knowledge/corpus/compliance/*.yaml``.
+
+The rules are data: the checker in ``tools/compliance.py`` executes them and the knowledge base
+indexes them (``rule_chunks``) so a question such as “为什么不能写‘全网最低价’?” is answered with
+the article. A malformed file raises ``ConfigError`` naming the file and the line.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from agent.errors import ConfigError
+from knowledge.chunk import Chunk
+
+SEVERITIES = ("block", "warn", "info")
+COMMON_FILE = "_common.yaml"
+_LINE = "__line__"
+
+_RULE_KEYS = {
+    "id", "name", "category", "severity", "terms", "patterns", "categories", "except_categories",
+    "allowed_contexts", "allowed_patterns", "unless_text", "basis", "explanation", "suggestions",
+    "replacement", "priority", "note",
+}
+_REQUIRED = ("id", "name", "severity", "basis", "explanation")
+
+
+@dataclass(frozen=True)
+class ComplianceRule:
+    """One rule: what to match, where it applies, what law it rests on and what to write instead."""
+
+    id: str
+    name: str
+    category: str
+    severity: str
+    basis: str
+    explanation: str
+    source: str
+    line: int
+    terms: tuple[str, ...] = ()
+    patterns: tuple[str, ...] = ()
+    categories: frozenset[str] | None = None
+    except_categories: frozenset[str] = frozenset()
+    allowed_contexts: tuple[str, ...] = ()
+    allowed_patterns: tuple[str, ...] = ()
+    unless_text: tuple[str, ...] = ()
+    suggestions: tuple[str, ...] = ()
+    replacement: str = ""
+    priority: int = 0
+    note: str = ""
+
+    def applies_to(self, product_category: str) -> bool:
+        if self.categories is not None and product_category not in self.categories:
+            return False
+        return product_category not in self.except_categories
+
+
+@dataclass(frozen=True)
+class ProductCategory:
+    id: str
+    name: str
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """Every rule plus the shared data from ``_common.yaml``."""
+
+    rules: tuple[ComplianceRule, ...]
+    product_categories: tuple[ProductCategory, ...]
+    finding_categories: dict[str, str]
+    safe_phrases: tuple[str, ...]
+    titles: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def term_count(self) -> int:
+        """Terms and patterns in all rules (the size of the rule base)."""
+        return sum(len(r.terms) + len(r.patterns) for r in self.rules)
+
+    def rule(self, rule_id: str) -> ComplianceRule:
+        for r in self.rules:
+            if r.id == rule_id:
+                return r
+        raise KeyError(rule_id)
+
+
+def default_rules_dir() -> Path:
+    """The rule files shipped with Zhanggui."""
+    return Path(__file__).resolve().parent / "corpus" / "compliance"
+
+
+class _LineLoader(yaml.SafeLoader):
+    """A safe loader that records the line of every mapping, so errors can point at it."""
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
+    mapping = loader.construct_mapping(node, deep=True)
+    mapping[_LINE] = node.start_mark.line + 1
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path.name}: not UTF-8 text ({exc.reason})") from None
+    try:
+        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        where = f"{path.name}:{mark.line + 1}" if mark else path.name
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(f"{where}: malformed YAML: {problem}", hint="fix the rule file and run again") from None
+
+
+def _fail(source: str, line: int, message: str) -> ConfigError:
+    return ConfigError(f"{source}:{line}: {message}", hint="fix the rule file and run again")
+
+
+def _str_list(value: Any, key: str, source: str, line: int) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, (str, int, float)) for v in value):
+        raise _fail(source, line, f"`{key}` must be a list of strings")
+    return tuple(str(v) for v in value)
+
+
+def _check_regexes(patterns: tuple[str, ...], key: str, source: str, line: int) -> None:
+    for pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise _fail(source, line, f"bad regular expression in `{key}`: {pattern!r} ({exc})") from None
+
+
+def _parse_rule(raw: Any, default_category: str, source: str, known: dict[str, set[str]]) -> ComplianceRule:
+    if not isinstance(raw, dict):
+        raise _fail(source, 1, "each entry under `rules` must be a mapping")
+    line = int(raw.pop(_LINE, 1))
+    unknown = set(raw) - _RULE_KEYS
+    if unknown:
+        raise _fail(source, line, f"unknown key(s) {sorted(unknown)} in rule {raw.get('id', '?')}")
+    for key in _REQUIRED:
+        if not str(raw.get(key) or "").strip():
+            raise _fail(source, line, f"rule {raw.get('id', '?')} lacks `{key}`")
+    rule_id = str(raw["id"])
+    category = str(raw.get("category") or default_category)
+    if category not in known["findings"]:
+        raise _fail(source, line, f"rule {rule_id}: unknown category {category!r}")
+    severity = str(raw["severity"])
+    if severity not in SEVERITIES:
+        raise _fail(source, line, f"rule {rule_id}: severity must be one of {', '.join(SEVERITIES)}")
+    terms = _str_list(raw.get("terms"), "terms", source, line)
+    patterns = _str_list(raw.get("patterns"), "patterns", source, line)
+    if not terms and not patterns:
+        raise _fail(source, line, f"rule {rule_id} has neither `terms` nor `patterns`")
+    allowed_patterns = _str_list(raw.get("allowed_patterns"), "allowed_patterns", source, line)
+    unless_text = _str_list(raw.get("unless_text"), "unless_text", source, line)
+    for key, values in (("patterns", patterns), ("allowed_patterns", allowed_patterns), ("unless_text", unless_text)):
+        _check_regexes(values, key, source, line)
+    scopes: dict[str, frozenset[str]] = {}
+    for key in ("categories", "except_categories"):
+        values = _str_list(raw.get(key), key, source, line)
+        bad = [v for v in values if v not in known["products"]]
+        if bad:
+            raise _fail(source, line, f"rule {rule_id}: unknown product category {bad} in `{key}`")
+        scopes[key] = frozenset(values)
+    suggestions = _str_list(raw.get("suggestions"), "suggestions", source, line)
+    replacement = raw.get("replacement")
+    try:
+        priority = int(raw.get("priority") or 0)
+    except (TypeError, ValueError):
+        raise _fail(source, line, f"rule {rule_id}: `priority` must be an integer") from None
+    return ComplianceRule(
+        id=rule_id, name=str(raw["name"]), category=category, severity=severity,
+        basis=str(raw["basis"]).strip(), explanation=str(raw["explanation"]).strip(), source=source, line=line,
+        terms=terms, patterns=patterns,
+        categories=scopes["categories"] if raw.get("categories") is not None else None,
+        except_categories=scopes["except_categories"],
+        allowed_contexts=_str_list(raw.get("allowed_contexts"), "allowed_contexts", source, line),
+        allowed_patterns=allowed_patterns, unless_text=unless_text, suggestions=suggestions,
+        replacement=str(replacement) if replacement is not None else (suggestions[0] if suggestions else ""),
+        priority=priority, note=str(raw.get("note") or ""),
+    )
+
+
+def _load_common(path: Path) -> tuple[tuple[ProductCategory, ...], dict[str, str], tuple[str, ...]]:
+    data = _read_yaml(path)
+    if not isinstance(data, dict):
+        raise _fail(path.name, 1, "expected a mapping with `product_categories`, `finding_categories`, `safe_phrases`")
+    line = data.get(_LINE, 1)
+    findings = data.get("finding_categories")
+    if not isinstance(findings, dict) or len(findings) <= 1:
+        raise _fail(path.name, line, "`finding_categories` must map category ids to Chinese names")
+    finding_names = {str(k): str(v) for k, v in findings.items() if k != _LINE}
+    products = []
+    for item in data.get("product_categories") or []:
+        if not isinstance(item, dict) or not item.get("id"):
+            raise _fail(path.name, item.get(_LINE, line) if isinstance(item, dict) else line,
+                        "each product category needs an `id`")
+        products.append(ProductCategory(str(item["id"]), str(item.get("name") or item["id"]),
+                                        _str_list(item.get("aliases"), "aliases", path.name, item[_LINE])))
+    if not products:
+        raise _fail(path.name, line, "`product_categories` is empty")
+    safe = _str_list(data.get("safe_phrases"), "safe_phrases", path.name, line)
+    return tuple(products), finding_names, safe
+
+
+def load_rules(directory: Path | None = None) -> RuleSet:
+    """Read every rule file in ``directory`` (default: the shipped rules) and validate it."""
+    directory = Path(directory) if directory is not None else default_rules_dir()
+    common = directory / COMMON_FILE
+    if not common.is_file():
+        raise ConfigError(f"{directory}: no {COMMON_FILE} with the product categories",
+                          hint="point the checker at a folder of compliance rule files")
+    products, findings, safe = _load_common(common)
+    known = {"products": {p.id for p in products}, "findings": set(findings)}
+    rules: list[ComplianceRule] = []
+    titles: dict[str, str] = {}
+    seen: dict[str, str] = {}
+    for path in sorted(directory.glob("*.yaml")):
+        if path.name == COMMON_FILE:
+            continue
+        data = _read_yaml(path)
+        if not isinstance(data, dict) or not isinstance(data.get("rules"), list):
+            raise _fail(path.name, (data or {}).get(_LINE, 1) if isinstance(data, dict) else 1,
+                        "expected a mapping with a `rules` list")
+        default_category = str(data.get("category") or "")
+        titles[path.name] = str(data.get("title") or f"广告合规规则：{findings.get(default_category, path.stem)}")
+        for raw in data["rules"]:
+            rule = _parse_rule(raw, default_category, path.name, known)
+            if rule.id in seen:
+                raise _fail(path.name, rule.line, f"duplicate rule id {rule.id} (also in {seen[rule.id]})")
+            seen[rule.id] = f"{path.name}:{rule.line}"
+            rules.append(rule)
+    if not rules:
+        raise ConfigError(f"{directory}: no compliance rules found")
+    return RuleSet(tuple(rules), products, findings, safe, titles)
+
+
+def _rule_text(rule: ComplianceRule, findings: dict[str, str], products: dict[str, str]) -> str:
+    examples = "、".join(f"“{t}”" for t in rule.terms[:24])
+    lines = [f"{rule.name}（{findings.get(rule.category, rule.category)}，规则 {rule.id}）"]
+    if examples:
+        lines.append(f"涉及用语：{examples}{'等' if len(rule.terms) > 24 else ''}。")
+    if rule.patterns:
+        lines.append(f"另有 {len(rule.patterns)} 条句式规则（如带具体天数的见效承诺、无出处的百分比数据）。")
+    lines.append(f"法律依据：{rule.basis}。")
+    lines.append(f"为什么不能这样写：{rule.explanation}")
+    if rule.allowed_contexts:
+        lines.append("不算违规的情形：" + "、".join(rule.allowed_contexts[:16]) + "。")
+    if rule.categories is not None:
+        lines.append("适用的商品类目：" + "、".join(products.get(c, c) for c in sorted(rule.categories)) + "。")
+    if rule.except_categories:
+        lines.append("不适用的商品类目：" + "、".join(products.get(c, c) for c in sorted(rule.except_categories)) + "。")
+    if rule.suggestions:
+        lines.append("可以改写为：" + "；".join(rule.suggestions) + "。")
+    lines.append(f"严重程度：{ {'block': '禁止（必须修改）', 'warn': '警告（需核实）', 'info': '提示'}[rule.severity] }。")
+    return "\n".join(lines)
+
+
+def rule_chunks(rules: RuleSet | None = None) -> list[Chunk]:
+    """One indexable passage per rule, citing the rule file, the rule id and the law's article."""
+    rules = rules if rules is not None else load_rules()
+    products = {p.id: p.name for p in rules.product_categories}
+    return [
+        Chunk(
+            source=rule.source,
+            title=rules.titles.get(rule.source, "广告合规规则"),
+            section=rule.id,
+            section_title=rule.name,
+            text=_rule_text(rule, rules.finding_categories, products),
+            kind="compliance_rule",
+        )
+        for rule in rules.rules
+    ]
