@@ -1,0 +1,164 @@
+"""The compiled rule base: one Aho-Corasick automaton for every term, the regex patterns, and the
+filters (product-category scope, safe phrases, allowed contexts, text-level exemptions).
+
+Built once per process (``compiled_rules``); ``CompiledRules.match`` returns non-overlapping
+hits on the normalised text, longest first, so “全网最低价” is one false-price finding rather
+than an absolute-term finding for “最低” inside it. Terms and contexts are folded like the text;
+regular expressions are written for the folded text already (simplified, half-width, lower case).
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, insort
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import ahocorasick
+
+from knowledge.compliance_rules import ComplianceRule, RuleSet, load_rules
+from tools.compliance_normalize import fold
+
+# How far around a hit an allowed pattern is looked for; allowed contexts use their own length.
+_WINDOW = 40
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A rule that matched the normalised text at [start, end)."""
+
+    start: int
+    end: int
+    rule: ComplianceRule
+    by_pattern: bool
+
+
+@dataclass(frozen=True)
+class _Filters:
+    contexts: tuple[str, ...]
+    allowed: tuple[re.Pattern[str], ...]
+    unless: tuple[re.Pattern[str], ...]
+
+
+class CompiledRules:
+    """A rule set ready to run: build once, call ``match`` for each text."""
+
+    def __init__(self, rules: RuleSet) -> None:
+        self.rules = rules
+        self._automaton = ahocorasick.Automaton()
+        entries: dict[str, list[int]] = {}
+        for index, rule in enumerate(rules.rules):
+            for term in rule.terms:
+                key = fold(term)
+                if key and index not in entries.setdefault(key, []):
+                    entries[key].append(index)
+        for key, indexes in entries.items():
+            self._automaton.add_word(key, (len(key), tuple(indexes)))
+        self._automaton.make_automaton()
+        self._patterns: list[tuple[int, re.Pattern[str]]] = [
+            (index, re.compile(p)) for index, rule in enumerate(rules.rules) for p in rule.patterns
+        ]
+        self._filters = [
+            _Filters(
+                contexts=tuple(sorted({fold(c) for c in rule.allowed_contexts if c}, key=len)),
+                allowed=tuple(re.compile(p) for p in rule.allowed_patterns),
+                unless=tuple(re.compile(p) for p in rule.unless_text),
+            )
+            for rule in rules.rules
+        ]
+        self._index = {rule.id: i for i, rule in enumerate(rules.rules)}
+        self._safe = ahocorasick.Automaton()
+        for phrase in {fold(p) for p in rules.safe_phrases if p}:
+            self._safe.add_word(phrase, len(phrase))
+        self._has_safe = len(self._safe) > 0
+        if self._has_safe:
+            self._safe.make_automaton()
+
+    def candidates(self, text: str) -> list[Hit]:
+        """Every raw hit, before scope and context filters (for tests and diagnostics)."""
+        hits: list[Hit] = []
+        rules = self.rules.rules
+        for end, (length, indexes) in self._automaton.iter(text):
+            for index in indexes:
+                hits.append(Hit(end + 1 - length, end + 1, rules[index], False))
+        for index, pattern in self._patterns:
+            for m in pattern.finditer(text):
+                if m.end() > m.start():
+                    hits.append(Hit(m.start(), m.end(), rules[index], True))
+        return hits
+
+    def match(self, text: str, product_category: str) -> list[Hit]:
+        """Hits that survive every filter, without overlaps, in text order."""
+        raw = [h for h in self.candidates(text) if h.rule.applies_to(product_category)]
+        if not raw:
+            return []
+        safe = self._safe_spans(text)
+        unless_cache: dict[int, bool] = {}
+        kept = []
+        for hit in raw:
+            index = self._index[hit.rule.id]
+            if safe and _covered(safe, hit.start, hit.end):
+                continue
+            if self._exempt_by_context(text, hit, self._filters[index]):
+                continue
+            if index not in unless_cache:
+                unless_cache[index] = any(p.search(text) for p in self._filters[index].unless)
+            if unless_cache[index]:
+                continue
+            kept.append(hit)
+        return _without_overlaps(kept)
+
+    def _safe_spans(self, text: str) -> list[tuple[int, int]]:
+        if not self._has_safe:
+            return []
+        return sorted((end + 1 - length, end + 1) for end, length in self._safe.iter(text))
+
+    @staticmethod
+    def _exempt_by_context(text: str, hit: Hit, filters: _Filters) -> bool:
+        for context in filters.contexts:
+            lo = max(0, hit.end - len(context))
+            window = text[lo : hit.start + len(context)]
+            pos = window.find(context)
+            while pos != -1:
+                start = lo + pos
+                if start <= hit.start and start + len(context) >= hit.end:
+                    return True
+                pos = window.find(context, pos + 1)
+        if filters.allowed:
+            lo = max(0, hit.start - _WINDOW)
+            window = text[lo : hit.end + _WINDOW]
+            for pattern in filters.allowed:
+                for m in pattern.finditer(window):
+                    if lo + m.start() <= hit.start and lo + m.end() >= hit.end:
+                        return True
+        return False
+
+
+def _covered(spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    # spans are few (required disclaimers); a linear scan is cheaper than an interval tree
+    return any(s <= start and end <= e for s, e in spans)
+
+
+def _without_overlaps(hits: list[Hit]) -> list[Hit]:
+    """Keep the longest hit where hits overlap; on a tie the higher priority, then a listed term."""
+    ordered = sorted(hits, key=lambda h: (-(h.end - h.start), -h.rule.priority, h.by_pattern, h.start))
+    starts: list[int] = []
+    ends: dict[int, int] = {}
+    chosen: dict[int, Hit] = {}
+    for hit in ordered:
+        i = bisect_left(starts, hit.start)
+        if i > 0 and ends[starts[i - 1]] > hit.start:
+            continue
+        if i < len(starts) and starts[i] < hit.end:
+            continue
+        insort(starts, hit.start)
+        ends[hit.start] = hit.end
+        chosen[hit.start] = hit
+    return [chosen[s] for s in starts]
+
+
+@lru_cache(maxsize=8)
+def compiled_rules(directory: Path | None = None) -> CompiledRules:
+    """The compiled rule base for a rule folder, built once per process."""
+    return CompiledRules(load_rules(directory))
