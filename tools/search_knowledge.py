@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -41,6 +42,14 @@ def with_knowledge_base(settings: Settings, fn: Callable[[Any], T]) -> T:
 def forget_knowledge_bases() -> None:
     """Drop loaded bases (after a re-ingest, or between tests)."""
     _KB_THREAD.submit(_KB_CACHE.clear).result()
+
+
+# The request around the substance ("客户问…，怎么回?"): searched without it, the words of
+# the customer's question decide the ranking.
+_WRAPPER = re.compile(
+    r"^(?:请问|帮我|麻烦)?(?:客户|顾客|买家|消费者|客人)(?:问|说|发来|咨询|要求|反映)[:：]?|"
+    r"[，,。]?\s*(?:我)?(?:该|应该)?(?:怎么|如何)(?:回复?|答复|回答|处理|安抚)[?？。]*$|[，,。]?\s*帮我回复一下[?？。]*$",
+)
 
 
 class SearchKnowledgeArgs(BaseModel):
@@ -114,7 +123,8 @@ class SearchKnowledgeTool(Tool[SearchKnowledgeArgs, SearchKnowledgeResult]):
         return search_knowledge(context, args)
 
     def offline_args(self, message: str, context: ToolContext) -> SearchKnowledgeArgs | None:
-        return SearchKnowledgeArgs(query=message, k=5, with_answer=True)
+        query = _WRAPPER.sub("", message).strip(" ，,。:：") or message
+        return SearchKnowledgeArgs(query=query, k=5, with_answer=True)
 
     def compose(self, result: SearchKnowledgeResult, context: ToolContext) -> ToolOutput:
         data = result.model_dump(mode="json")
