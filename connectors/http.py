@@ -237,12 +237,12 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     @app.post("/api/sql", tags=["rest"])
     def sql(body: SqlBody, user: str | None = Depends(caller)) -> dict[str, Any]:
         """Same JSON as `zhanggui sql --json`."""
-        from tools.analytics import ask_warehouse
-
         engine = get_engine()
         question = engine.validate(body.question)
 
         def run() -> dict[str, Any]:
+            from tools.analytics import ask_warehouse
+
             return ask_warehouse(question, today=body.today, settings=settings).model_dump(mode="json")
 
         return engine.direct("run_analytics", {"question": question, "today": body.today}, user=user,
@@ -251,13 +251,16 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     @app.post("/api/compliance/check", tags=["rest"])
     def compliance_check(body: ComplianceBody, user: str | None = Depends(caller)) -> dict[str, Any]:
         """Same JSON as `zhanggui check --json`."""
-        from tools.compliance import check_text
-
         engine = get_engine()
         text = engine.validate_document(body.text)
+
+        def run() -> dict[str, Any]:
+            from tools.compliance import check_text
+
+            return check_text(text, category=body.category).model_dump(mode="json")
+
         return engine.direct("check_compliance", {"text": text[:200], "category": body.category}, user=user,
-                             channel="http",
-                             call=lambda: check_text(text, category=body.category).model_dump(mode="json"))
+                             channel="http", call=run)
 
     @app.post("/api/compliance/batch", tags=["rest"])
     async def compliance_batch(request: HttpRequest, user: str | None = Depends(caller)) -> dict[str, Any]:
