@@ -279,27 +279,13 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
 
 def check_batch(raw: bytes) -> list[dict[str, Any]]:
-    """Check each JSONL line; a broken line becomes an error record and the rest go on."""
-    from tools.compliance import check_text
+    """Check each JSONL line like `zhanggui check --jsonl`; a broken line gets an error record
+    with its line number and every other line is still checked."""
+    from tools.compliance import check_batch as check_lines
 
-    out: list[dict[str, Any]] = []
-    for number, line in enumerate(raw.split(b"\n"), 1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line.decode("utf-8"))
-            if not isinstance(item, dict) or not str(item.get("text") or "").strip():
-                raise InputError("每行需要一个非空的 text 字段")
-            report = check_text(str(item["text"]), category=item.get("category"))
-            out.append({"id": item.get("id"), **report.model_dump(mode="json")})
-        except UnicodeDecodeError:
-            out.append({"line": number, "error": "bad_input", "message": "这一行不是合法的 UTF-8"})
-        except json.JSONDecodeError as exc:
-            out.append({"line": number, "error": "bad_input", "message": f"这一行不是合法的 JSON: {exc.msg}"})
-        except ZhangguiError as exc:
-            out.append({"line": number, "id": item.get("id") if isinstance(item, dict) else None, **exc.to_dict()})
+    out = list(check_lines(raw.split(b"\n")))
     if not out:
-        raise InputError("上传的内容是空的。", hint="每行一个 JSON：{\"id\": 1, \"text\": \"文案\", \"category\": null}")
+        raise InputError("上传的内容是空的。", hint='每行一个 JSON：{"id": 1, "text": "文案", "category": null}')
     return out
 
 

@@ -118,3 +118,19 @@ def test_instructions_in_a_document_are_not_obeyed(engine: Engine) -> None:
     assert reply.role == "staff"
     assert "13812345678" not in reply.text  # masked even when quoted from a document
     assert any(c["source"] == "warehouse_note.md" for c in reply.citations)
+
+
+def test_compliance_check_then_ask_about_a_finding(engine: Engine) -> None:
+    pytest.importorskip("tools.compliance", reason="the compliance engine is not installed")
+    check = _say(engine, "帮我检查这段文案：全网最低价，史上最好用的面膜", thread="comp")
+    assert check.intent == "compliance" and check.tool_calls[0]["name"] == "check_compliance"
+    findings = check.data["check_compliance"]["findings"]
+    assert len(findings) >= 2 and check.tool_calls[0]["arguments"]["text"] == "全网最低价，史上最好用的面膜"
+    second = _say(engine, "第二条为什么违规?", thread="comp")
+    assert second.intent == "compliance" and not second.tool_calls  # answered from memory
+    assert findings[1]["span"] in second.text and findings[1]["basis"] in second.text
+    missing = _say(engine, "第九条为什么违规?", thread="comp")
+    assert f"只有 {len(findings)} 条" in missing.text
+    # another thread has no such memory: the same words are just a question there
+    other = _say(engine, "第二条为什么违规?", thread="comp-other")
+    assert other.intent != "compliance" or other.tool_calls

@@ -85,7 +85,7 @@ def explain_finding(finding: dict[str, Any]) -> str:
     if finding.get("basis"):
         lines.append(f"依据：{finding['basis']}")
     if finding.get("suggestion"):
-        lines.append(f"建议改为：{finding['suggestion']}")
+        lines.append(f"建议：{finding['suggestion']}")
     return "\n".join(lines)
 
 
