@@ -75,6 +75,7 @@ class SemanticQuery(BaseModel):
     order_by: list[OrderBy] = Field(default_factory=list)
     limit: int | None = Field(None, ge=1, le=10000)
     params: dict[str, int] = Field(default_factory=dict, description="cohort parameters: n (days), h (days), k (months)")
+    share: bool = Field(False, description="add each row's share of the column total for the first metric")
     notes: list[str] = Field(default_factory=list, description="assumptions stated to the user")
 
 
@@ -217,6 +218,10 @@ class _Compiler:
                     conds.append(f"c.{d} = p.{d}")
             join = f"LEFT JOIN prev p ON {' AND '.join(conds)}" if conds else "CROSS JOIN prev p"
             select = f"SELECT {', '.join(cols)} FROM cur c {join}"
+        if sq.share and sq.dimensions:
+            m = sq.metrics[0]
+            ctes.append(("base", select))
+            select = f"SELECT base.*, ROUND(1.0 * {m} / NULLIF(SUM({m}) OVER (), 0), 4) AS {m}_share FROM base"
         ctes.append(("result", select))
         sql = "WITH " + ",\n".join(f"{n} AS ({s})" for n, s in ctes) + "\nSELECT * FROM result"
         if sq.thresholds:

@@ -1,0 +1,357 @@
+"""The offline parser: a Chinese or English question → ``SemanticQuery``, deterministically.
+
+Vocabulary comes from data: KPI names and aliases, dimension words and value aliases from
+``kpis.yaml``; dimension values (channels, categories, products, campaigns) from the
+warehouse contract's dimension files. Time is resolved against an injected ``today``.
+Order of reading: screen (refusals) → campaigns → time → ambiguity → metrics, dimensions,
+filter values (longest match wins) → ranking, thresholds, comparison, share.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from agent.errors import InputError, RefusedError
+from knowledge.kpis import SemanticLayer, load_semantic_layer
+from tools.demo_data import load_profile, read_dimension
+from tools.question_screen import ambiguity, screen
+from tools.question_time import NUM, TimeHit, add_months, cn_int, find_times, previous_period
+from tools.semantic import Comparison, Filter, OrderBy, SemanticQuery, Threshold, TimeRange
+
+MAX_QUESTION_CHARS = 2000
+SOFT_FILTERS = {"session_type", "refund_type", "refund_reason"}  # dropped when the metric has no such key
+LOWER_IS_FASTER = {"first_response_time", "inventory_days"}
+_SUP_DESC = r"最高|最多|最大|最好|最强|最火|最畅销|卖得最好|卖的最好|第一名|排名第一|\btop\b|highest|\bmost\b|largest|biggest|\bbest\b|greatest"
+_SUP_ASC = r"最低|最少|最小|最差|最弱|卖得最差|lowest|\bleast\b|smallest|\bworst\b|fewest"
+_SLOW, _FAST = r"最慢|slowest", r"最快|fastest"
+_SLOW_ORDER, _FAST_ORDER = r"从慢到快|由慢到快|slowest first", r"从快到慢|由快到慢|fastest first"
+_DESC_ORDER = r"从高到低|由高到低|从大到小|由多到少|从多到少|降序|排名|排行|排序|\branked?\b|\brank\b|descending"
+_ASC_ORDER = r"从低到高|由低到高|从小到大|从少到多|升序|ascending"
+_MOM = r"环比|上期|比上月|较上月|比上周|较上周|比前一|month[- ]over[- ]month|\bmom\b|week[- ]over[- ]week|\bwow\b|vs\.? ?(last|previous) (month|week)|compared (to|with) (last|the previous) (month|week)"
+_YOY = r"同比|去年同期|比去年|较去年|与去年相比|和去年比|year[- ]over[- ]year|year on year|\byoy\b|vs\.? ?last year|compared (to|with) last year|same period last year"
+_VERSUS = r"vs\.?|对比|相比|比较|compared|和.{0,12}比|与.{0,12}比|versus"
+_GROWTH = r"增长|增速|涨幅|涨了|增幅|提升|growth|grew|increase"
+_DECLINE = r"下降|下跌|跌幅|减少|decline|drop|decrease"
+_SHARE = r"占比|比重|份额|占多少|\bshare\b|proportion|percentage of total"
+_SPLIT = r"分别|各自|对比|比较|compare|respectively|each of"
+_NEGATE = r"除了|除去|不含|不包括|不算|排除|剔除|excluding|except|other than|非"
+_THRESH_OPS = [(r"不低于|不少于|至少|大于等于|>=|≥|no less than|at least", ">="), (r"超过|高于|大于|多于|>|more than|greater than|over|above", ">"),
+               (r"不高于|不超过|至多|小于等于|<=|≤|no more than|at most", "<="), (r"低于|少于|小于|不足|<|less than|below|under|fewer than", "<")]
+_NUMBER = r"(\d+(?:\.\d+)?)\s*(万|w|千|k|%|％)?"
+
+
+@dataclass
+class Match:
+    start: int
+    end: int
+    kind: str  # metric | dim | value
+    key: str
+    value: str = ""
+    strong: bool = True
+
+
+@dataclass
+class Vocab:
+    entries: list[tuple[str, str, str, str, bool]]  # surface, kind, key, value, strong
+    campaigns: dict[str, list[tuple[str, dt.date, dt.date]]]  # prefix → [(id, start, end)]
+    campaign_words: list[tuple[str, str]]
+
+
+def normalize(text: str) -> str:
+    """Full-width → half-width, lower case, one space between words."""
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text)).strip().lower()
+
+
+@lru_cache(maxsize=4)
+def _vocab(layer_key: int) -> Vocab:
+    layer = _LAYERS[layer_key]
+    entries: list[tuple[str, str, str, str, bool]] = []
+    for k in layer.kpis:
+        for s in {k.id, k.name, k.name_en, *k.aliases}:
+            entries.append((normalize(s), "metric", k.id, "", True))
+    bare = {"渠道", "平台", "类目", "品类", "大类", "商品", "产品", "单品", "爆款", "品牌", "省份", "地区", "地域", "城市", "年龄",
+            "性别", "原因", "sku", "channels", "categories", "products", "provinces", "cities", "brands", "agents",
+            "reasons", "gender", "age band", "campaigns", "subcategory", "subcategories"}
+    for dim_id, d in layer.dimensions.items():
+        for w in d.words:
+            entries.append((normalize(w), "dim", dim_id, "", normalize(w) not in bare))
+    values: dict[str, tuple[str, str]] = {}
+    for dim_id, groups in layer.value_aliases.items():
+        if dim_id in layer.dimensions:
+            for value, words in groups.items():
+                for w in [value, *words]:
+                    values.setdefault(normalize(w), (dim_id, value))
+    prods = read_dimension("dim_product")
+    col = {c: i for i, c in enumerate(prods.columns)}
+    for dim_id, c in (("product", "product_name"), ("category_l1", "category_l1"), ("category_l2", "category_l2"),
+                      ("brand", "brand"), ("spu", "spu"), ("sku", "sku")):
+        for row in prods.rows:
+            values.setdefault(normalize(row[col[c]]), (dim_id, row[col[c]]))
+    for row in read_dimension("dim_channel").rows:
+        values.setdefault(normalize(row[1]), ("channel", row[1]))
+    prof = load_profile()
+    for province, city, tier, _w in prof["cities"]:
+        values.setdefault(normalize(province), ("province", province))
+        values.setdefault(province + "省", ("province", province))
+        values.setdefault(normalize(city), ("city", city))
+        values.setdefault(city + "市", ("city", city))
+        values.setdefault(tier + "城市", ("city_tier", tier))
+    values.setdefault("下沉市场", ("city_tier", "三线及以下"))
+    for level in prof["member_levels"]:
+        values.setdefault(level, ("member_level", level))
+        values.setdefault(level.replace("会员", ""), ("member_level", level))
+    for band in prof["age_bands"]:
+        values.setdefault(band + "岁", ("age_band", band))
+        values.setdefault(band, ("age_band", band))
+    for group in prof["refund_reasons"].values():
+        for reason in group:
+            values.setdefault(normalize(reason), ("refund_reason", reason))
+    entries += [(s, "value", d, v, True) for s, (d, v) in values.items()]
+    campaigns: dict[str, list[tuple[str, dt.date, dt.date]]] = {}
+    for row in read_dimension("dim_campaign").rows:
+        campaigns.setdefault(row[0].split("_")[0], []).append((row[0], row[4], row[5]))
+    words = [(normalize(w), prefix) for prefix, ws in layer.value_aliases.get("campaign_window", {}).items() for w in ws]
+    entries.sort(key=lambda e: -len(e[0]))
+    words.sort(key=lambda e: -len(e[0]))
+    return Vocab(entries, campaigns, words)
+
+
+_LAYERS: dict[int, SemanticLayer] = {}
+
+
+def _vocab_for(layer: SemanticLayer) -> Vocab:
+    _LAYERS[id(layer)] = layer
+    return _vocab(id(layer))
+
+
+def _find_all(text: str, surface: str) -> list[int]:
+    if surface.isascii():
+        pat = r"(?<![a-z0-9_])" + re.escape(surface) + r"(?![a-z0-9_])"
+        return [m.start() for m in re.finditer(pat, text)]
+    out, i = [], text.find(surface)
+    while i >= 0:
+        out.append(i)
+        i = text.find(surface, i + 1)
+    return out
+
+
+def _mask(text: str, start: int, end: int) -> str:
+    return text[:start] + "\x00" * (end - start) + text[end:]
+
+
+def _campaigns(text: str, today: dt.date, vocab: Vocab) -> tuple[str, list[TimeHit]]:
+    hits = []
+    for surface, prefix in vocab.campaign_words:
+        for i in _find_all(text, surface):
+            j = i + len(surface)
+            if "\x00" in text[i:j]:
+                continue
+            before = text[max(0, i - 6):i]
+            m = re.search(r"(\d{4})\s*年?\s*(?:的)?\s*$|(今年|去年|前年|this year'?s?|last year'?s?)\s*(?:的)?\s*$", before)
+            year = None
+            if m and m.group(1):
+                year = int(m.group(1))
+            elif m:
+                year = {"今": today.year, "th": today.year, "去": today.year - 1, "la": today.year - 1,
+                        "前": today.year - 2}[m.group(2)[:2] if m.group(2)[0].isascii() else m.group(2)[0]]
+            after = re.match(r"\s*(\d{4})", text[j:])
+            if year is None and after and 2000 < int(after.group(1)) < 2100:
+                year, j = int(after.group(1)), j + after.end()
+            start = i - (m.end() - m.start()) if m else i
+            options = vocab.campaigns.get(prefix, [])
+            pick = [c for c in options if (c[1].year == year if year else c[1] < today)]
+            if not pick:
+                raise InputError(f"没有找到{year or ''}{surface}的活动窗口",
+                                 hint="dim_campaign 里有：" + "、".join(c[0] for c in options))
+            cid, s, e = max(pick, key=lambda c: c[1])
+            tr = TimeRange(start=s, end=min(e + dt.timedelta(days=1), today), label=f"{cid}（{s}~{e}）")
+            hits.append(TimeHit(start, j, tr, "campaign"))
+            text = _mask(text, start, j)
+    return text, sorted(hits, key=lambda h: h.start)
+
+
+def _scan(text: str, vocab: Vocab) -> list[Match]:
+    taken = [c == "\x00" for c in text]
+    out = []
+    for surface, kind, key, value, strong in vocab.entries:
+        if not surface:
+            continue
+        for i in _find_all(text, surface):
+            j = i + len(surface)
+            if any(taken[i:j]):
+                continue
+            for x in range(i, j):
+                taken[x] = True
+            out.append(Match(i, j, kind, key, value, strong))
+    return sorted(out, key=lambda m: m.start)
+
+
+def _number(num: str, unit: str | None, ratio: bool) -> float:
+    v = float(num)
+    v *= {"万": 1e4, "w": 1e4, "千": 1e3, "k": 1e3}.get(unit or "", 1)
+    if unit in ("%", "％") or (ratio and v > 1):
+        v /= 100
+    return v
+
+
+def parse_question(question: str, today: dt.date | None = None, layer: SemanticLayer | None = None) -> SemanticQuery:
+    """Read one question; raise InputError (bad input) or RefusedError (unsafe, ambiguous, unknown)."""
+    if not question or not question.strip():
+        raise InputError("问题是空的", hint="例如：上个月各渠道的GMV和转化率是多少")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise InputError(f"问题太长（{len(question)} 字），最多 {MAX_QUESTION_CHARS} 字", hint="请只问一个数据问题")
+    today = today or dt.date.today()
+    layer = layer or load_semantic_layer()
+    vocab = _vocab_for(layer)
+    text = normalize(question)
+    reason = screen(text, layer)
+    if reason:
+        raise RefusedError(reason)
+    text, camp = _campaigns(text, today, vocab)
+    times = find_times(text, today)
+    for h in times:
+        text = _mask(text, h.start, h.end)
+    question_back = ambiguity(text, layer)
+    if question_back:
+        raise RefusedError(question_back, hint="例如：上个月的毛利是多少 / 上个月的GMV是多少")
+    matches = _scan(text, vocab)
+    metrics = list(dict.fromkeys(m.key for m in matches if m.kind == "metric"))
+    params: dict[str, int] = {}
+    notes: list[str] = []
+    days_n = re.search(rf"{NUM}\s*(?:天|日|days?)", text)
+    cohort_words = re.search(r"新客|首购|首次购买|首单|首次下单|new customers?|first[- ]time|first purchase|cohort", text)
+    if ("repurchase_rate" in metrics or re.search(r"复购|回购|repurchase|repeat", text)) and cohort_words and days_n:
+        metrics = [m for m in metrics if m not in ("repurchase_rate", "new_customers")]
+        metrics.insert(0, "cohort_repurchase_rate")
+        params["n"] = cn_int(days_n.group(1))
+    if "ltv" in metrics:
+        if days_n:
+            params["h"] = cn_int(days_n.group(1))
+        elif re.search(r"一年|1年|12个月|one year|1 year|12 months", question):
+            params["h"] = 365
+    if "retention_rate" in metrics:
+        k = re.search(rf"第\s*{NUM}\s*个?月|m\s*(\d+)|month\s*(\d+)", text)
+        if k:
+            params["k"] = cn_int(next(g for g in k.groups() if g))
+        metrics = [m for m in metrics if m != "new_customers"]
+    if {"cohort_repurchase_rate", "ltv", "retention_rate"} & set(metrics):
+        metrics = [m for m in metrics if m != "new_customers" or "cac" in metrics]
+    if not metrics:
+        names = "、".join(k.name for k in layer.kpis[:20])
+        raise RefusedError("没有在问题里认出可以计算的指标（或这个指标不在数仓的口径库里）。"
+                           f"可以问的指标例如：{names} 等。", hint="例如：上个月各渠道的GMV和转化率是多少")
+    ranking = bool(re.search(f"{_SUP_DESC}|{_SUP_ASC}|{_SLOW}|{_FAST}|{_SLOW_ORDER}|{_FAST_ORDER}|{_DESC_ORDER}|{_ASC_ORDER}|前\\s*{NUM}|哪|which", text))
+    split = bool(re.search(_SPLIT, text))
+    filters: dict[tuple[str, bool], list[str]] = {}
+    for m in matches:
+        if m.kind == "value":
+            neg = bool(re.search(f"({_NEGATE})\\s*\\S{{0,2}}$", text[max(0, m.start - 6):m.start]))
+            filters.setdefault((m.key, neg), [])
+            if m.value not in filters[(m.key, neg)]:
+                filters[(m.key, neg)].append(m.value)
+    dims: list[str] = []
+    for m in matches:
+        if m.kind == "dim" and m.key not in dims:
+            if (m.strong or ranking or split) and not any(k == m.key for k, _ in filters):
+                dims.append(m.key)
+    for (dim, neg), vals in filters.items():
+        if split and len(vals) > 1 and not neg and dim not in dims:
+            dims.append(dim)
+    sources = {layer.measures[x].source for k in metrics for x in layer.kpi(k).measures()}
+    keys = {key for s in sources for key in layer.sources[s].keys}
+    flist = [Filter(dimension=d, values=v, negate=n) for (d, n), v in filters.items()
+             if not (d in SOFT_FILTERS and layer.dimensions[d].key not in keys)]
+    if any(layer.dimensions[d].grain for d in dims) and len(dims) > 1:
+        dims = [d for d in dims if not layer.dimensions[d].grain][:1] + [d for d in dims if layer.dimensions[d].grain][:1]
+    # time range and comparison
+    ranges = [*camp, *[h for h in times]]
+    ranges.sort(key=lambda h: h.start)
+    comparison = None
+    if ranges:
+        current = ranges[0].range
+        if camp and ranges[0].kind != "campaign" and len(camp) == 1:
+            current = camp[0].range
+        if camp:
+            notes.append(f"活动期间按 dim_campaign 的日期窗口：{camp[0].range.label}")
+    else:
+        grains = [layer.dimensions[d].grain for d in dims if layer.dimensions[d].grain]
+        if grains and grains[0] in ("month", "quarter", "year"):
+            current = TimeRange(start=dt.date(today.year, 1, 1), end=today, label="今年")
+        else:
+            current = TimeRange(start=today - dt.timedelta(days=30), end=today, label="最近30天")
+        notes.append(f"问题里没有时间，默认统计{current.label}（{current.start} 至 {current.end - dt.timedelta(days=1)}）")
+    others = [h for h in ranges if h.range != current]
+    if re.search(_YOY, text) or re.search(_YOY, question.lower()):
+        prev = next((h.range for h in camp if h.range != current), None)
+        if prev is None and camp and current == camp[0].range:
+            cid = camp[0].range.label.split("_")[0]
+            older = [c for c in vocab.campaigns.get(cid, []) if c[1].year == current.start.year - 1]
+            if older:
+                prev = TimeRange(start=older[0][1], end=older[0][2] + dt.timedelta(days=1), label=older[0][0])
+        comparison = Comparison(kind="yoy", previous=prev or previous_period(current, today, "yoy"))
+    elif re.search(_MOM, text):
+        comparison = Comparison(kind="mom", previous=previous_period(current, today, "mom"))
+    elif others and re.search(_VERSUS, text):
+        comparison = Comparison(kind="custom", previous=others[0].range)
+    elif others:
+        current = TimeRange(start=min(h.range.start for h in ranges), end=max(h.range.end for h in ranges),
+                            label="、".join(h.range.label for h in ranges))
+    if current.start >= current.end:
+        notes.append(f"{current.label or '这个时间段'}还没有完整数据（数据截至 {today - dt.timedelta(days=1)}）")
+    # ranking, order, limit
+    order: list[OrderBy] = []
+    limit = None
+    metric_pos = {m.key: m.start for m in matches if m.kind == "metric"}
+    sup = re.search(f"{_SUP_DESC}|{_SUP_ASC}|{_SLOW}|{_FAST}", text)
+    target = metrics[0]
+    if sup and metric_pos:
+        target = min((k for k in metrics if k in metric_pos), key=lambda k: abs(metric_pos[k] - sup.start()),
+                     default=metrics[0])
+    desc = True
+    if sup:
+        word = sup.group(0)
+        if re.fullmatch(_SUP_ASC, word):
+            desc = False
+        elif re.fullmatch(_SLOW, word):
+            desc = target in LOWER_IS_FASTER
+        elif re.fullmatch(_FAST, word):
+            desc = target not in LOWER_IS_FASTER
+    elif re.search(_ASC_ORDER, text):
+        desc = False
+    elif re.search(_SLOW_ORDER, text):
+        desc = target in LOWER_IS_FASTER
+    elif re.search(_FAST_ORDER, text):
+        desc = target not in LOWER_IS_FASTER
+    field = target
+    if comparison:
+        if re.search(_DECLINE, text) and sup:
+            field, desc = f"{target}_growth", not desc
+        elif re.search(_GROWTH, text) or sup:
+            field = f"{target}_growth"
+    n = re.search(rf"(?:前|top|排名前|最.{{0,6}}?的)\s*{NUM}\s*(?:名|个|位|大|款|家|条|项|天|种)?|{NUM}\s*(?:个|家|款|位|名|大)", text)
+    if dims and (sup or re.search(rf"前\s*{NUM}|top\s*\d|{_DESC_ORDER}|{_ASC_ORDER}|{_SLOW_ORDER}|{_FAST_ORDER}", text)):
+        order.append(OrderBy(field=field, descending=desc, nulls_first=desc and target in LOWER_IS_FASTER))
+        if n and (sup or re.search(r"前|top", n.group(0))):
+            limit = cn_int(next(g for g in n.groups() if g))
+        elif sup and re.search(r"哪|which|是什么|是哪|what", text) and not split:
+            limit = 1
+        elif sup and not re.search(_DESC_ORDER, text):
+            limit = 1
+    # thresholds: "<metric> 不低于 200" / "at least 200 <metric>"
+    thresholds = []
+    ops = "|".join(p for p, _ in _THRESH_OPS)
+    for m in re.finditer(rf"({ops})\s*{_NUMBER}", text):
+        op = next(o for p, o in _THRESH_OPS if re.fullmatch(p, m.group(1)))
+        near = [x for x in matches if x.kind == "metric" and (0 <= m.start() - x.end <= 6 or 0 <= x.start - m.end() <= 4)]
+        if near:
+            kpi = layer.kpi(near[0].key)
+            thresholds.append(Threshold(metric=kpi.id, op=op, value=_number(m.group(2), m.group(3), kpi.format == "ratio")))
+            if kpi.id not in metrics:
+                metrics.append(kpi.id)
+    return SemanticQuery(metrics=metrics, dimensions=dims, filters=flist, time_range=current, comparison=comparison,
+                         thresholds=thresholds, order_by=order, limit=limit, params=params,
+                         share=bool(re.search(_SHARE, text)) and bool(dims), notes=notes)

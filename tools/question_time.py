@@ -1,0 +1,203 @@
+"""Time expressions in Chinese and English, resolved against an injected "today" (G4/G5).
+
+Every range is half-open ``[start, end)`` and ends no later than today, because the data is
+complete through yesterday. ``find_times`` returns the spans it read, so the parser can
+mask them before looking for metrics ("双十一" must not look like "十一").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from agent.errors import InputError
+from tools.semantic import TimeRange
+
+CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+NUM = r"(\d+|[零〇一二两三四五六七八九十百]+)"
+EN_MONTHS = {m: i for i, m in enumerate(["january", "february", "march", "april", "may", "june", "july", "august",
+                                          "september", "october", "november", "december"], start=1)}
+EN_MONTHS.update({m[:3]: i for m, i in list(EN_MONTHS.items())})
+EN_MONTHS["sept"] = 9
+EN_NUM = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+          "ten": 10, "twelve": 12, "fourteen": 14, "thirty": 30, "ninety": 90}
+
+
+def cn_int(s: str) -> int:
+    """'12' / '十二' / '二十' / '一百' / 'seven' → int."""
+    s = s.strip().lower()
+    if s.isdigit():
+        return int(s)
+    if s in EN_NUM:
+        return EN_NUM[s]
+    if "百" in s:
+        head, _, tail = s.partition("百")
+        return (CN_DIGITS.get(head, 1) if head else 1) * 100 + (cn_int(tail) if tail else 0)
+    if "十" in s:
+        head, _, tail = s.partition("十")
+        return (CN_DIGITS.get(head, 1) if head else 1) * 10 + (CN_DIGITS.get(tail, 0) if tail else 0)
+    return CN_DIGITS[s] if len(s) == 1 else int("".join(str(CN_DIGITS[c]) for c in s))
+
+
+@dataclass
+class TimeHit:
+    start: int
+    end: int
+    range: TimeRange
+    kind: str  # absolute | relative | campaign
+
+
+def make_date(y: int, m: int, d: int, text: str = "") -> dt.date:
+    try:
+        return dt.date(y, m, d)
+    except ValueError:
+        raise InputError(f"日期不存在：{text or f'{y}年{m}月{d}日'}", hint="请检查年月日，例如 2025年2月只有28天") from None
+
+
+def month_range(y: int, m: int) -> tuple[dt.date, dt.date]:
+    if not 1 <= m <= 12:
+        raise InputError(f"月份不存在：{m}月")
+    start = dt.date(y, m, 1)
+    return start, (dt.date(y + 1, 1, 1) if m == 12 else dt.date(y, m + 1, 1))
+
+
+def add_months(d: dt.date, n: int) -> dt.date:
+    y, m = divmod(d.month - 1 + n, 12)
+    y += d.year
+    import calendar
+
+    return dt.date(y, m + 1, min(d.day, calendar.monthrange(y, m + 1)[1]))
+
+
+def _year_of(prefix: str | None, today: dt.date) -> int | None:
+    if not prefix:
+        return None
+    p = prefix.strip().lower().rstrip("年的 ")
+    if p.isdigit():
+        return int(p) + (2000 if len(p) == 2 else 0)
+    return {"今": today.year, "本": today.year, "this year": today.year, "去": today.year - 1, "last year": today.year - 1,
+            "前": today.year - 2}.get(p)
+
+
+_YEAR = r"(?:(\d{4})\s*年?|(今|本|去|前)年的?|(this year|last year)(?:'s)?\s*)?"
+
+
+def _rng(start: dt.date, end: dt.date, today: dt.date, label: str) -> TimeRange:
+    return TimeRange(start=start, end=max(min(end, today), start), label=label)
+
+
+def find_times(text: str, today: dt.date) -> list[TimeHit]:
+    """Every time expression in ``text`` (lower-cased, NFKC-normalised), left to right."""
+    hits: list[TimeHit] = []
+    taken = [False] * len(text)
+
+    def add(m: re.Match[str], start: dt.date, end: dt.date, kind: str = "absolute") -> None:
+        if any(taken[m.start():m.end()]):
+            return
+        for i in range(m.start(), m.end()):
+            taken[i] = True
+        hits.append(TimeHit(m.start(), m.end(), _rng(start, end, today, m.group(0).strip()), kind))
+
+    def point(y: str | None, mo: str, d: str, raw: str) -> dt.date:
+        return make_date(int(y) if y else today.year, cn_int(mo), cn_int(d), raw)
+
+    date_pat = r"(?:(\d{4})\s*[年\-/.])?\s*(\d{1,2})\s*[月\-/.]\s*(\d{1,2})\s*[日号]?"
+    for m in re.finditer(rf"(?:from\s+|between\s+)?{date_pat}\s*(?:到|至|~|-|—|to|and|until)\s*{date_pat}", text):
+        a = point(m.group(1), m.group(2), m.group(3), m.group(0))
+        b = point(m.group(4) or m.group(1), m.group(5), m.group(6), m.group(0))
+        add(m, a, b + dt.timedelta(days=1))
+    for m in re.finditer(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]|(\d{4})-(\d{1,2})-(\d{1,2})", text):
+        y, mo, d = (m.group(1), m.group(2), m.group(3)) if m.group(1) else (m.group(4), m.group(5), m.group(6))
+        day = point(y, mo, d, m.group(0))
+        add(m, day, day + dt.timedelta(days=1))
+    for m in re.finditer(r"(?<![\d年])(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]", text):
+        day = point(None, m.group(1), m.group(2), m.group(0))
+        if day >= today:
+            day = make_date(day.year - 1, day.month, day.day, m.group(0))
+        add(m, day, day + dt.timedelta(days=1))
+    # months: 2025年1月 / 2025-01 / 1月 / November 2025 / Nov 2025
+    for m in re.finditer(rf"{_YEAR}(\d{{1,2}}|[一二三四五六七八九十]+)\s*月份?(?![\d日号])", text):
+        y = _year_of(m.group(1) or m.group(2) or m.group(3), today)
+        mo = cn_int(m.group(4))
+        if y is None:
+            y = today.year if month_range(today.year, mo)[0] < today else today.year - 1
+        add(m, *month_range(y, mo))
+    for m in re.finditer(r"(?<!\d)(\d{4})-(\d{1,2})(?![\d-])", text):
+        add(m, *month_range(int(m.group(1)), int(m.group(2))))
+    months_en = "|".join(sorted(EN_MONTHS, key=len, reverse=True))
+    for m in re.finditer(rf"\b(?:in\s+)?({months_en})\.?(?:\s+(?:of\s+)?(\d{{4}}))?\b", text):
+        mo = EN_MONTHS[m.group(1)]
+        if m.group(1) == "may" and not m.group(2):
+            continue  # "may" is usually the verb
+        y = int(m.group(2)) if m.group(2) else (today.year if month_range(today.year, mo)[0] < today else today.year - 1)
+        add(m, *month_range(y, mo))
+    # quarters and halves
+    for m in re.finditer(rf"{_YEAR}(?:第?([一二三四1-4])季度|q([1-4])(?:\s*(\d{{4}}))?)", text):
+        q = cn_int(m.group(4) or m.group(5))
+        y = _year_of(m.group(1) or m.group(2) or m.group(3), today) or (int(m.group(6)) if m.group(6) else None)
+        if y is None:
+            y = today.year if dt.date(today.year, 3 * q - 2, 1) < today else today.year - 1
+        add(m, dt.date(y, 3 * q - 2, 1), month_range(y, 3 * q)[1])
+    for m in re.finditer(rf"{_YEAR}(上半年|下半年|h1|h2|first half|second half)(?:\s*(?:of\s+)?(\d{{4}}))?", text):
+        y = _year_of(m.group(1) or m.group(2) or m.group(3), today) or (int(m.group(5)) if m.group(5) else today.year)
+        first = m.group(4) in ("上半年", "h1", "first half")
+        add(m, dt.date(y, 1 if first else 7, 1), dt.date(y, 7, 1) if first else dt.date(y + 1, 1, 1))
+    # relative
+    n_days = rf"(?:最近|近|过去|前|last|past|previous)\s*{NUM}\s*(?:个)?"
+    for m in re.finditer(rf"{n_days}(天|日|周|星期|礼拜|个?月|年|days?|weeks?|months?|years?)", text):
+        n = cn_int(m.group(1))
+        unit = m.group(2)
+        if unit in ("天", "日") or unit.startswith("day"):
+            add(m, today - dt.timedelta(days=n), today, "relative")
+        elif unit in ("周", "星期", "礼拜") or unit.startswith("week"):
+            add(m, today - dt.timedelta(days=7 * n), today, "relative")
+        elif "月" in unit or unit.startswith("month"):
+            add(m, add_months(today, -n), today, "relative")
+        else:
+            add(m, dt.date(today.year - n, today.month, today.day), today, "relative")
+    for m in re.finditer(r"(?:最近|近|过去|last|past)\s*(?:一个?|1)?\s*(?:月|month)(?!份)", text):
+        add(m, add_months(today, -1), today, "relative")
+    for m in re.finditer(rf"(\d{{4}})\s*年(?![\d一二三四五六七八九十]+\s*月|第|q|上半|下半)|\b(?:in|for|during)\s+(\d{{4}})\b", text):
+        y = int(m.group(1) or m.group(2))
+        add(m, dt.date(y, 1, 1), dt.date(y + 1, 1, 1))
+    monday = today - dt.timedelta(days=today.weekday())
+    q_start = dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+    words = [
+        (r"今天|今日|\btoday\b", today, today + dt.timedelta(days=1)),
+        (r"昨天|昨日|\byesterday\b", today - dt.timedelta(days=1), today),
+        (r"前天|day before yesterday", today - dt.timedelta(days=2), today - dt.timedelta(days=1)),
+        (r"上上周", monday - dt.timedelta(days=14), monday - dt.timedelta(days=7)),
+        (r"上周|上个?星期|上礼拜|\blast week\b|\bprevious week\b", monday - dt.timedelta(days=7), monday),
+        (r"本周|这周|这个?星期|\bthis week\b|week to date", monday, today),
+        (r"上上个?月", add_months(today.replace(day=1), -2), add_months(today.replace(day=1), -1)),
+        (r"上个?月|\blast month\b|\bprevious month\b", add_months(today.replace(day=1), -1), today.replace(day=1)),
+        (r"本月|这个?月|当月|\bthis month\b|month to date|\bmtd\b", today.replace(day=1), today),
+        (r"上个?季度|\blast quarter\b", add_months(q_start, -3), q_start),
+        (r"本季度|这个?季度|\bthis quarter\b", q_start, today),
+        (r"今年以来|今年|本年度?|\bthis year\b|year to date|\bytd\b", dt.date(today.year, 1, 1), today),
+        (r"去年|上一年|\blast year\b", dt.date(today.year - 1, 1, 1), dt.date(today.year, 1, 1)),
+        (r"前年", dt.date(today.year - 2, 1, 1), dt.date(today.year - 1, 1, 1)),
+    ]
+    for pat, start, end in words:
+        for m in re.finditer(pat, text):
+            add(m, start, end, "relative")
+    hits.sort(key=lambda h: h.start)
+    return hits
+
+
+def previous_period(tr: TimeRange, today: dt.date, kind: str) -> TimeRange:
+    """The period a 环比 (mom) or 同比 (yoy) compares with."""
+    if kind == "yoy":
+        def back(d: dt.date) -> dt.date:
+            return d.replace(year=d.year - 1) if not (d.month == 2 and d.day == 29) else dt.date(d.year - 1, 2, 28)
+
+        return TimeRange(start=back(tr.start), end=back(tr.end), label="去年同期")
+    start, end = tr.start, tr.end
+    if start.day == 1 and (end.day == 1 or end == today):
+        months = (end.year - start.year) * 12 + end.month - start.month + (0 if end.day == 1 else 1)
+        p_start = add_months(start, -months)
+        p_end = add_months(end, -months) if end.day != 1 else start
+        return TimeRange(start=p_start, end=min(p_end, start), label="上期")
+    days = (end - start).days
+    return TimeRange(start=start - dt.timedelta(days=days), end=start, label="上期")
