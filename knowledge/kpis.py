@@ -47,6 +47,7 @@ class DimensionDef(BaseModel):
     join: str | None = None
     column: str | None = None
     grain: str | None = None  # day | week | month | quarter | year
+    skip_null: bool = False  # rows without a value (e.g. robot-only sessions have no agent) are left out
     words: list[str] = Field(default_factory=list)
 
 

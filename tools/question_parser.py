@@ -57,7 +57,7 @@ class Match:
 @dataclass
 class Vocab:
     entries: list[tuple[str, str, str, str, bool]]  # surface, kind, key, value, strong
-    campaigns: dict[str, list[tuple[str, dt.date, dt.date]]]  # prefix → [(id, start, end)]
+    campaigns: dict[str, list[tuple[str, dt.date, dt.date, str]]]  # prefix → [(id, start, end, name)]
     campaign_words: list[tuple[str, str]]
 
 
@@ -111,9 +111,9 @@ def _vocab(layer_key: int) -> Vocab:
         for reason in group:
             values.setdefault(normalize(reason), ("refund_reason", reason))
     entries += [(s, "value", d, v, True) for s, (d, v) in values.items()]
-    campaigns: dict[str, list[tuple[str, dt.date, dt.date]]] = {}
+    campaigns: dict[str, list[tuple[str, dt.date, dt.date, str]]] = {}
     for row in read_dimension("dim_campaign").rows:
-        campaigns.setdefault(row[0].split("_")[0], []).append((row[0], row[4], row[5]))
+        campaigns.setdefault(row[0].split("_")[0], []).append((row[0], row[4], row[5], row[1]))
     words = [(normalize(w), prefix) for prefix, ws in layer.value_aliases.get("campaign_window", {}).items() for w in ws]
     entries.sort(key=lambda e: -len(e[0]))
     words.sort(key=lambda e: -len(e[0]))
@@ -167,8 +167,8 @@ def _campaigns(text: str, today: dt.date, vocab: Vocab) -> tuple[str, list[TimeH
             if not pick:
                 raise InputError(f"没有找到{year or ''}{surface}的活动窗口",
                                  hint="dim_campaign 里有：" + "、".join(c[0] for c in options))
-            cid, s, e = max(pick, key=lambda c: c[1])
-            tr = TimeRange(start=s, end=min(e + dt.timedelta(days=1), today), label=f"{cid}（{s}~{e}）")
+            cid, s, e, name = max(pick, key=lambda c: c[1])
+            tr = TimeRange(start=s, end=min(e + dt.timedelta(days=1), today), label=name)
             hits.append(TimeHit(start, j, tr, "campaign"))
             text = _mask(text, start, j)
     return text, sorted(hits, key=lambda h: h.start)
@@ -276,7 +276,8 @@ def parse_question(question: str, today: dt.date | None = None, layer: SemanticL
         if camp and ranges[0].kind != "campaign" and len(camp) == 1:
             current = camp[0].range
         if camp:
-            notes.append(f"活动期间按 dim_campaign 的日期窗口：{camp[0].range.label}")
+            c = camp[0].range
+            notes.append(f"“{c.label}期间”按活动日期窗口 {c.start} 至 {c.end - dt.timedelta(days=1)} 统计")
     else:
         grains = [layer.dimensions[d].grain for d in dims if layer.dimensions[d].grain]
         if grains and grains[0] in ("month", "quarter", "year"):
@@ -288,10 +289,10 @@ def parse_question(question: str, today: dt.date | None = None, layer: SemanticL
     if re.search(_YOY, text) or re.search(_YOY, question.lower()):
         prev = next((h.range for h in camp if h.range != current), None)
         if prev is None and camp and current == camp[0].range:
-            cid = camp[0].range.label.split("_")[0]
-            older = [c for c in vocab.campaigns.get(cid, []) if c[1].year == current.start.year - 1]
+            older = [c for cs in vocab.campaigns.values() for c in cs
+                     if c[3] == current.label.replace(str(current.start.year), str(current.start.year - 1))]
             if older:
-                prev = TimeRange(start=older[0][1], end=older[0][2] + dt.timedelta(days=1), label=older[0][0])
+                prev = TimeRange(start=older[0][1], end=older[0][2] + dt.timedelta(days=1), label=older[0][3])
         comparison = Comparison(kind="yoy", previous=prev or previous_period(current, today, "yoy"))
     elif re.search(_MOM, text):
         comparison = Comparison(kind="mom", previous=previous_period(current, today, "mom"))
@@ -334,7 +335,7 @@ def parse_question(question: str, today: dt.date | None = None, layer: SemanticL
             field = f"{target}_growth"
     n = re.search(rf"(?:前|top|排名前|最.{{0,6}}?的)\s*{NUM}\s*(?:名|个|位|大|款|家|条|项|天|种)?|{NUM}\s*(?:个|家|款|位|名|大)", text)
     if dims and (sup or re.search(rf"前\s*{NUM}|top\s*\d|{_DESC_ORDER}|{_ASC_ORDER}|{_SLOW_ORDER}|{_FAST_ORDER}", text)):
-        order.append(OrderBy(field=field, descending=desc, nulls_first=desc and target in LOWER_IS_FASTER))
+        order.append(OrderBy(field=field, descending=desc, nulls_first=desc and target == "inventory_days"))
         if n and (sup or re.search(r"前|top", n.group(0))):
             limit = cn_int(next(g for g in n.groups() if g))
         elif sup and re.search(r"哪|which|是什么|是哪|what", text) and not split:

@@ -121,7 +121,10 @@ class _Compiler:
                     raise InputError(f"这个指标没有时间列，不能按{dim.name}拆分")
                 dims.append((_GRAIN_SQL[dim.grain].format(t=src.time), f"d_{d}"))
                 continue
-            dims.append((self._column(name, d, joins), f"d_{d}"))
+            col = self._column(name, d, joins)
+            dims.append((col, f"d_{d}"))
+            if dim.skip_null:
+                where.append(f"{col} IS NOT NULL")
         for f in sq.filters:
             col = self._column(name, f.dimension, joins)
             op = "NOT IN" if f.negate else "IN"
