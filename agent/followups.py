@@ -60,22 +60,30 @@ def rewrite_analytics(previous: str, followup: str) -> str:
                     return previous.replace(present[0], value)
         if _TIME.fullmatch(value):
             return _replace_time(previous, value)
-        return f"{previous}，只看{value}"
+        return _append(previous, f"只看{value}")
     dim = _DIMENSION.match(core)
     if dim:
         name = dim.group(1).strip()
-        cleaned = _DIM_IN_QUESTION.sub("", previous)
-        return f"{cleaned}，按{name}".replace("的的", "的")
+        cleaned = _DIM_IN_QUESTION.sub("", previous).replace("的的", "的")
+        cleaned = re.sub(r"，\s*按[^，]*", "", cleaned)  # an earlier "，按渠道" gives way to the new breakdown
+        return _append(cleaned, f"按{name}")
     if _TIME.fullmatch(core):
         return _replace_time(previous, core)
     if re.fullmatch(r"同比|环比|yoy|mom", core, re.I):
-        return f"{previous}，{core}"
+        return _append(previous, core)
     metric = re.search(_METRIC, core, re.I)
     if metric and len(core) <= 12:
         old = re.search(_METRIC, previous, re.I)
         if old:
             return previous[: old.start()] + core + previous[old.end():]
-    return f"{previous}，{core}"
+    return _append(previous, core)
+
+
+def _append(previous: str, clause: str) -> str:
+    """Add a clause once, keeping the question tidy."""
+    if clause in previous:
+        return previous
+    return re.sub(r"[，,]{2,}", "，", f"{previous.rstrip('，,?？ ')}，{clause}")
 
 
 def _replace_time(previous: str, time_expr: str) -> str:

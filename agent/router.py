@@ -110,6 +110,9 @@ def _signals() -> dict[str, list[Signal]]:
             _sig("number-question", _ASK_NUMBER, 0.5),
             _sig("channel-value", _CHANNELS, 0.15),
             _sig("query-verb", r"查一?下|查询|拉一?下|统计|报表|数据|跑一下|show me|pull|query", 0.4),
+            # Writes and personal data go to analytics so that its guard refuses them with the reason.
+            _sig("warehouse-write", r"(?:删掉|删除|清空|更新|修改|插入|drop|delete|truncate|update|insert).{0,12}(?:表|table|数据库|订单数据)|drop table", 1.2),
+            _sig("personal-data", r"(?:查|导出|拉|列出|给我|export|list).{0,12}(?:手机号|电话号码|姓名|收货地址|身份证|phone numbers?|home address)", 1.2),
         ],
         "knowledge": [
             _sig("howto", _KNOW, 0.9),
@@ -227,10 +230,18 @@ def _adjust(text: str, scores: dict[str, float], reasons: dict[str, list[str]]) 
         scores[intent] = round(max(scores[intent], 0.0), 3)
 
 
+def _continues(text: str) -> bool:
+    """A follow-up leans on the previous question; "上个月GMV是多少" names its metric and stands alone."""
+    if re.search(r"^(?:那|换成|改成|只看|按|分|去掉|加上|再|what about|and |break|split|only )|呢[?？]?$", text, re.I):
+        return True
+    return not re.search(_METRIC, text, re.I)
+
+
 def route(message: str, last_intent: str | None = None) -> Route:
     """Place one message; ``last_intent`` is the conversation's previous intent, for follow-ups."""
     text = normalize_message(message)
-    if last_intent == "analytics" and len(text) <= 30 and re.search(_ANALYTICS_FOLLOWUP, text, re.I):
+    if last_intent == "analytics" and len(text) <= 30 and re.search(_ANALYTICS_FOLLOWUP, text, re.I) \
+            and _continues(text):
         return Route("analytics", followup=True, reasons={"analytics": ["follow-up"]})
     if last_intent == "compliance" and len(text) <= 40 and re.search(_COMPLIANCE_FOLLOWUP, text, re.I):
         return Route("compliance", followup=True, reasons={"compliance": ["follow-up"]})

@@ -82,3 +82,19 @@ channels:
 tool_channels:
   run_analytics: [cli, http, "slack:#data-team"]
 """
+
+
+_warehouse: Path | None = None
+
+
+def warehouse_file() -> Path:
+    """The demo warehouse, built once per run (a few seconds) and opened read-only by every test."""
+    global _warehouse
+    with _lock:
+        if _warehouse is None:
+            from tools.demo_data import build_demo_warehouse
+
+            path = Path(tempfile.mkdtemp(prefix="zg-wh-")) / "warehouse.duckdb"
+            build_demo_warehouse(path)
+            _warehouse = path
+        return _warehouse
