@@ -240,10 +240,22 @@ def parse_question(question: str, today: dt.date | None = None, layer: SemanticL
         metrics = [m for m in metrics if m != "new_customers"]
     if {"cohort_repurchase_rate", "ltv", "retention_rate"} & set(metrics):
         metrics = [m for m in metrics if m != "new_customers" or "cac" in metrics]
+    if "refund_rate" in metrics and re.search(r"按订单|订单口径|订单维度|订单数|by orders?|order[- ]based|order count", text):
+        metrics = ["refund_order_rate" if m == "refund_rate" else m for m in metrics]
     if not metrics:
         names = "、".join(k.name for k in layer.kpis[:20])
         raise RefusedError("没有在问题里认出可以计算的指标（或这个指标不在数仓的口径库里）。"
                            f"可以问的指标例如：{names} 等。", hint="例如：上个月各渠道的GMV和转化率是多少")
+    thresholds = []
+    ops = "|".join(p for p, _ in _THRESH_OPS)
+    for m in re.finditer(rf"({ops})\s*{_NUMBER}", text):
+        op = next(o for p, o in _THRESH_OPS if re.fullmatch(p, m.group(1)))
+        near = [x for x in matches if x.kind == "metric" and (0 <= m.start() - x.end <= 6 or 0 <= x.start - m.end() <= 4)]
+        if near:
+            kpi = layer.kpi(near[0].key)
+            thresholds.append(Threshold(metric=kpi.id, op=op, value=_number(m.group(2), m.group(3), kpi.format == "ratio")))
+            if kpi.id not in metrics:
+                metrics.append(kpi.id)
     ranking = bool(re.search(f"{_SUP_DESC}|{_SUP_ASC}|{_SLOW}|{_FAST}|{_SLOW_ORDER}|{_FAST_ORDER}|{_DESC_ORDER}|{_ASC_ORDER}|前\\s*{NUM}|哪|which", text))
     split = bool(re.search(_SPLIT, text))
     filters: dict[tuple[str, bool], list[str]] = {}
@@ -256,7 +268,8 @@ def parse_question(question: str, today: dt.date | None = None, layer: SemanticL
     dims: list[str] = []
     for m in matches:
         if m.kind == "dim" and m.key not in dims:
-            if (m.strong or ranking or split) and not any(k == m.key for k, _ in filters):
+            listed = re.search(rf"的\s*{re.escape(text[m.start:m.end])}\s*(有哪些|是哪些|都有哪些|是什么|[?？。]|$)", text)
+            if (m.strong or ranking or split or thresholds or listed) and not any(k == m.key for k, _ in filters):
                 dims.append(m.key)
     for (dim, neg), vals in filters.items():
         if split and len(vals) > 1 and not neg and dim not in dims:
@@ -343,16 +356,6 @@ def parse_question(question: str, today: dt.date | None = None, layer: SemanticL
         elif sup and not re.search(_DESC_ORDER, text):
             limit = 1
     # thresholds: "<metric> 不低于 200" / "at least 200 <metric>"
-    thresholds = []
-    ops = "|".join(p for p, _ in _THRESH_OPS)
-    for m in re.finditer(rf"({ops})\s*{_NUMBER}", text):
-        op = next(o for p, o in _THRESH_OPS if re.fullmatch(p, m.group(1)))
-        near = [x for x in matches if x.kind == "metric" and (0 <= m.start() - x.end <= 6 or 0 <= x.start - m.end() <= 4)]
-        if near:
-            kpi = layer.kpi(near[0].key)
-            thresholds.append(Threshold(metric=kpi.id, op=op, value=_number(m.group(2), m.group(3), kpi.format == "ratio")))
-            if kpi.id not in metrics:
-                metrics.append(kpi.id)
     return SemanticQuery(metrics=metrics, dimensions=dims, filters=flist, time_range=current, comparison=comparison,
                          thresholds=thresholds, order_by=order, limit=limit, params=params,
                          share=bool(re.search(_SHARE, text)) and bool(dims), notes=notes)
