@@ -74,7 +74,7 @@ def _vocab(layer_key: int) -> Vocab:
         for s in {k.id, k.name, k.name_en, *k.aliases}:
             entries.append((normalize(s), "metric", k.id, "", True))
     bare = {"渠道", "平台", "类目", "品类", "大类", "商品", "产品", "单品", "爆款", "品牌", "省份", "地区", "地域", "城市", "年龄",
-            "性别", "原因", "sku", "channels", "categories", "products", "provinces", "cities", "brands", "agents",
+            "性别", "原因", "客服", "sku", "channels", "categories", "products", "provinces", "cities", "brands", "agents",
             "reasons", "gender", "age band", "campaigns", "subcategory", "subcategories"}
     for dim_id, d in layer.dimensions.items():
         for w in d.words:
