@@ -111,6 +111,7 @@ class LlmBrain:
             needed = runner.registry.for_intent(r.intent)
             if needed and not any(runner.allowed(t.name)[0] for t in needed):
                 runner.check(needed[0].name)
+        runner.context.llm = self.chat_model
         tools = self._tools(runner)
         prompt = SYSTEM_PROMPT.format(role=runner.role.name, tools=", ".join(t.name for t in tools) or "无")
         agent = create_agent(self.chat_model, tools, system_prompt=prompt,

@@ -69,6 +69,8 @@ class ToolContext:
     resources: dict[str, Any] = field(default_factory=dict)
     passages: dict[str, Passage] = field(default_factory=dict)
     sql: list[str] = field(default_factory=list)
+    # The chat model in LLM mode (None offline), for tools with an optional model pass.
+    llm: Any = None
 
     def add_passage(self, *, chunk_id: str, source: str, section: str, text: str, title: str = "",
                     section_title: str = "") -> Passage:

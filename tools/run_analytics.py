@@ -13,6 +13,11 @@ from tools.registry import Tool, ToolContext, ToolOutput, register
 class RunAnalyticsArgs(BaseModel):
     question: str = Field(..., min_length=1, description="The data question in the user's words, e.g. 上个月各渠道的GMV.")
     today: date | None = Field(None, description="Reference date for relative times (上个月, 最近7天); default today.")
+    sql: str | None = Field(
+        None,
+        description="Only when the question is outside the KPI layer and was refused: one read-only SELECT over "
+        "the warehouse tables. It passes the SQL guard (allow-listed tables, LIMIT, timeout) or is refused.",
+    )
 
 
 class AnalyticsAnswer(BaseModel):
@@ -32,10 +37,13 @@ class AnalyticsAnswer(BaseModel):
 
 
 def run_analytics(context: ToolContext, args: RunAnalyticsArgs) -> AnalyticsAnswer:
-    from tools.analytics import ask_warehouse
+    from tools.analytics import ask_warehouse, run_guarded_sql
 
     today = args.today or context.today
-    result = ask_warehouse(args.question, today=today, settings=context.settings)
+    if args.sql:  # model-written SQL: the guard decides; a failure goes back to the model to correct
+        result = run_guarded_sql(args.sql, context.settings, question=args.question)
+    else:
+        result = ask_warehouse(args.question, today=today, settings=context.settings)
     data = result.model_dump(mode="json") if hasattr(result, "model_dump") else dict(result)
     rows = [list(r) if isinstance(r, (list, tuple)) else [r] for r in data.get("rows") or []]
     answer = AnalyticsAnswer.model_validate({**data, "rows": rows, "kpis": list(data.get("kpis") or [])})
