@@ -12,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 from agent.audit import AuditLog, AuditScope
 from agent.errors import BackendError, ForbiddenError, InputError, ZhangguiError
 from agent.metrics import TOOL_CALLS, TOOL_SECONDS
+from agent.pii import mask_pii
 from agent.roles import Role, RolePolicy
 from tools.registry import Tool, ToolContext, ToolRegistry
 
@@ -94,7 +95,19 @@ class ToolRunner:
 
     def _audit(self, kind: str, name: str | None = None, **fields: Any) -> None:
         if self.audit is not None:
+            if "arguments" in fields:  # customers' phone numbers and addresses stay out of the log too
+                fields["arguments"] = _masked(fields["arguments"])
             self.audit.record(self.scope, kind, name, **fields)
+
+
+def _masked(value: Any) -> Any:
+    if isinstance(value, str):
+        return mask_pii(value)
+    if isinstance(value, dict):
+        return {k: _masked(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_masked(v) for v in value]
+    return value
 
 
 def _jsonable(raw: Any) -> Any:

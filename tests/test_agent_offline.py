@@ -134,3 +134,13 @@ def test_compliance_check_then_ask_about_a_finding(engine: Engine) -> None:
     # another thread has no such memory: the same words are just a question there
     other = _say(engine, "第二条为什么违规?", thread="comp-other")
     assert other.intent != "compliance" or other.tool_calls
+
+
+def test_customer_phone_numbers_stay_out_of_reply_memory_and_audit(engine: Engine) -> None:
+    reply = _say(engine, "客户说：我的电话13812345678，地址杭州市西湖区文三路90号，快递还没到，怎么回?", thread="pii")
+    assert reply.intent == "cs_reply"
+    stored = " ".join(m.content for m in engine.store.history(reply.conversation_id))
+    logged = str(engine.audit.events(request_id=reply.request_id))
+    for text in (reply.text, stored, logged):
+        assert "13812345678" not in text and "文三路90号" not in text
+    assert "138****5678" in stored

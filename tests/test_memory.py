@@ -71,3 +71,18 @@ def test_store_survives_reopening(tmp_path: Path) -> None:
     other = create_engine(f"sqlite:///{tmp_path / 'conv.sqlite3'}")
     metadata.create_all(other)
     assert [m.content for m in ConversationStore(other).history(conv.id)] == ["你好"]
+
+
+def test_audit_and_feedback_on_the_same_store(store: ConversationStore) -> None:
+    from agent.audit import AuditLog, AuditScope
+
+    log = AuditLog(store.engine)
+    request_id = str(uuid.uuid4())
+    scope = AuditScope(request_id, None, "u1", "http", "staff")
+    log.record(scope, "request", "message", arguments={"text": "你好"})
+    log.record(scope, "tool", "search_knowledge", arguments={"query": "预热"}, duration_ms=12.3, result_size=456)
+    log.record(scope, "sql", "run_analytics", detail="SELECT 1")
+    assert [e["kind"] for e in log.events(request_id=request_id)] == ["request", "tool", "sql"]
+    assert log.add_feedback(request_id, "up", "好用")["vote"] == "up"
+    with pytest.raises(NotFoundError):
+        log.add_feedback(str(uuid.uuid4()), "down")

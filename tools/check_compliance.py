@@ -144,7 +144,14 @@ class CheckComplianceTool(Tool[CheckComplianceArgs, CheckComplianceResult]):
         if result.rewrite and result.rewrite != result.text:
             lines.append(f"\n改写参考：{result.rewrite}")
         lines.append("\n可以继续问“第2条为什么违规?”。")
-        return ToolOutput("\n".join(lines), data=data)
+        # Each finding cites the rule it comes from and that rule's legal basis.
+        citations = []
+        for f in result.findings:
+            if f.source != "rules" or not f.rule_id:
+                continue
+            context.add_passage(chunk_id=f"rule:{f.rule_id}", source="compliance rules", section=f.rule_id, text=f.basis)
+            citations.append({"source": "compliance rules", "section": f.rule_id, "quote": f.basis})
+        return ToolOutput("\n".join(lines), citations=citations, data=data)
 
 
 register(CheckComplianceTool())

@@ -20,6 +20,7 @@ class ExplainKpiArgs(BaseModel):
 class ExplainKpiResult(BaseModel):
     found: bool
     query: str
+    ref: str = Field("", description="Reference to cite in an answer, e.g. S1.")
     name: str = ""
     section: str = ""
     description: str = ""
@@ -68,8 +69,8 @@ def explain_kpi(context: ToolContext, args: ExplainKpiArgs) -> ExplainKpiResult:
     name = names[0] if names else args.name
     section = str(getattr(kpi, "id", "") or name)  # the knowledge base cites a KPI by its id
     # The definition file is what this answer cites; record it as read for the citation check.
-    context.add_passage(chunk_id=f"kpi:{section}", source="kpis.yaml", section=section, text=describe)
-    return ExplainKpiResult(found=True, query=args.name, name=name, section=section,
+    passage = context.add_passage(chunk_id=f"kpi:{section}", source="kpis.yaml", section=section, text=describe)
+    return ExplainKpiResult(found=True, query=args.name, ref=passage.ref, name=name, section=section,
                             description=describe, definition=_kpi_dict(kpi))
 
 
