@@ -204,18 +204,22 @@ def _locate(text: str, span: str, hint: Any, taken: list[tuple[int, int]]) -> in
     return None
 
 
-def check_batch(lines: Iterable[bytes | str], *, rules_dir: Path | None = None) -> Iterator[dict[str, Any]]:
+def check_batch(
+    lines: Iterable[bytes | str], *, rules_dir: Path | None = None, keep_text: bool = False
+) -> Iterator[dict[str, Any]]:
     """Check JSONL records ``{"id", "text", "category"}``; yield one result per non-blank line.
 
     A line that is not UTF-8, not JSON, or not a valid request yields an error record with its
-    line number; every other line is still checked.
+    line number; every other line is still checked. Lines are read one at a time, so a large
+    file is checked in bounded memory. ``keep_text`` adds the checked ``text`` to each result
+    (for reports that show it).
     """
     for number, raw in enumerate(lines, start=1):
         record_id: Any = None
         try:
             line = raw.decode("utf-8") if isinstance(raw, bytes) else raw
         except UnicodeDecodeError as exc:
-            yield _error(number, None, "bad_input", f"line {number}: not valid UTF-8 (byte {exc.start})")
+            yield _error(number, _id_of(raw), "bad_input", f"line {number}: not valid UTF-8 (byte {exc.start})")
             continue
         if not line.strip():
             continue
@@ -233,7 +237,19 @@ def check_batch(lines: Iterable[bytes | str], *, rules_dir: Path | None = None) 
         except ZhangguiError as exc:
             yield _error(number, record_id, exc.code, f"line {number}: {exc.message}")
             continue
-        yield {"id": record_id, "line": number, **report.model_dump()}
+        result = {"id": record_id, "line": number, **report.model_dump()}
+        if keep_text:
+            result["text"] = record["text"]
+        yield result
+
+
+def _id_of(raw: bytes) -> Any:
+    """The record's id from a line that is not valid UTF-8, so the error can still name it."""
+    try:
+        record = json.loads(raw.decode("utf-8", errors="replace"))
+    except ValueError:
+        return None
+    return record.get("id") if isinstance(record, dict) else None
 
 
 def _error(line: int, record_id: Any, code: str, message: str) -> dict[str, Any]:
