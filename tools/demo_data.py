@@ -164,25 +164,40 @@ class _Generator:
             picks = np.searchsorted(cumw, rng.random(k) * cumw[eligible - 1])
             campaign = self.campaign_on(d)
             promo = campaign is not None and campaign[:3] in ("D11", "618")
+            hours = rng.choice(24, size=k, p=hour_w)
+            mins = rng.integers(60, size=(k, 2))
             for j in range(k):
-                ts = dt.datetime.combine(d, dt.time(int(rng.choice(24, p=hour_w)), int(rng.integers(60)),
-                                                    int(rng.integers(60))))
+                ts = dt.datetime.combine(d, dt.time(int(hours[j]), int(mins[j, 0]), int(mins[j, 1])))
                 orders.append([ts, self.channel_codes[int(chans[j])], f"C{int(order_cust[picks[j]]) + 1:05d}",
                                campaign if campaign and rng.random() < 0.75 else None, promo])
         orders.sort(key=lambda o: o[0])
         order_rows, item_rows = [], []
+        # Draw the per-order and per-line choices in bulk: one vector call instead of 100k scalar ones.
+        n_all = len(orders)
+        line_counts = rng.choice([1, 2, 3], size=n_all, p=[0.66, 0.25, 0.09])
+        qtys = iter(rng.choice([1, 2, 3], size=n_all * 3, p=[0.8, 0.15, 0.05]).tolist())
+        reviews = iter(np.where(rng.random(n_all * 3) < 0.45,
+                                rng.choice([5, 4, 3, 2, 1], size=n_all * 3, p=[0.62, 0.2, 0.08, 0.04, 0.06]), 0).tolist())
+        on_sale_by_day: dict[dt.date, tuple[list[int], np.ndarray]] = {}
         for n, (ts, ch, cust, campaign, promo) in enumerate(orders, start=1):
             oid = f"O{n:07d}"
             d = ts.date()
-            on_sale = [j for j, r in enumerate(prods) if r[9] <= d and (r[10] is None or r[10] >= d)]
-            pop = popularity[on_sale] / popularity[on_sale].sum()
-            n_lines = int(rng.choice([1, 2, 3], p=[0.66, 0.25, 0.09]))
-            skus = rng.choice(on_sale, size=min(n_lines, len(on_sale)), replace=False, p=pop)
+            if d not in on_sale_by_day:
+                idx = [j for j, r in enumerate(prods) if r[9] <= d and (r[10] is None or r[10] >= d)]
+                on_sale_by_day[d] = (idx, np.cumsum(popularity[idx]) / popularity[idx].sum())
+            on_sale, cum = on_sale_by_day[d]
+            n_lines = int(line_counts[n - 1])
+            picked: list[int] = []
+            while len(picked) < min(n_lines, len(on_sale)):
+                j = on_sale[min(int(np.searchsorted(cum, rng.random())), len(on_sale) - 1)]
+                if j not in picked:
+                    picked.append(j)
+            skus = picked
             factor = (0.72 if promo else 0.88) if campaign else 0.94
             lines = []
             for line_no, sj in enumerate(skus, start=1):
                 r = prods[int(sj)]
-                qty = int(rng.choice([1, 2, 3], p=[0.8, 0.15, 0.05]))
+                qty = int(next(qtys))
                 unit = money(float(r[7]) * (factor + rng.uniform(-0.04, 0.06)))
                 lines.append([oid, line_no, r[0], qty, unit, money(unit * qty)])
             gross = sum((ln[5] for ln in lines), Decimal(0))
@@ -190,7 +205,7 @@ class _Generator:
             if promo:
                 discount = Decimal(int(gross // 300) * 30)
             elif rng.random() < 0.3:
-                discount = money(min(float(gross) * 0.5, float(rng.choice([5, 10, 20]))))
+                discount = money(min(float(gross) * 0.5, float((5, 10, 20)[int(rng.integers(3))])))
             shipping = Decimal(0) if gross >= 99 or ch == "pdd" or rng.random() < 0.5 else Decimal("8.00")
             u = rng.random()
             tail = (self.end_ts - ts).total_seconds()
@@ -207,9 +222,8 @@ class _Generator:
             for i, ln in enumerate(lines):
                 share = alloc_total - running if i == len(lines) - 1 else money(alloc_total * ln[5] / gross)
                 running += share
-                review = None
-                if pay and rng.random() < 0.45:
-                    review = int(rng.choice([5, 4, 3, 2, 1], p=[0.62, 0.2, 0.08, 0.04, 0.06]))
+                drawn = int(next(reviews))
+                review = drawn if pay and drawn else None
                 item_rows.append((*ln, share, review))
             order_rows.append([oid, cust, ch, campaign, ts, pay, status, gross, discount, shipping, paid])
         cols_o = ["order_id", "customer_id", "channel_code", "campaign_id", "order_time", "pay_time", "status",
