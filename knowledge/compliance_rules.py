@@ -18,6 +18,7 @@ from agent.errors import ConfigError
 from knowledge.chunk import Chunk
 
 SEVERITIES = ("block", "warn", "info")
+MAX_CONTEXT_CHARS = 64  # the matcher looks this far back for an allowed context
 COMMON_FILE = "_common.yaml"
 _LINE = "__line__"
 
@@ -172,6 +173,12 @@ def _parse_rule(raw: Any, default_category: str, source: str, known: dict[str, s
         if bad:
             raise _fail(source, line, f"rule {rule_id}: unknown product category {bad} in `{key}`")
         scopes[key] = frozenset(values)
+    contexts = _str_list(raw.get("allowed_contexts"), "allowed_contexts", source, line)
+    for context in contexts:
+        if len(context) > MAX_CONTEXT_CHARS:
+            raise _fail(source, line, f"rule {rule_id}: allowed context longer than {MAX_CONTEXT_CHARS} characters")
+        if context in terms:
+            raise _fail(source, line, f"rule {rule_id}: allowed context {context!r} equals a term and would disable it")
     suggestions = _str_list(raw.get("suggestions"), "suggestions", source, line)
     replacement = raw.get("replacement")
     try:
@@ -184,7 +191,7 @@ def _parse_rule(raw: Any, default_category: str, source: str, known: dict[str, s
         terms=terms, patterns=patterns,
         categories=scopes["categories"] if raw.get("categories") is not None else None,
         except_categories=scopes["except_categories"],
-        allowed_contexts=_str_list(raw.get("allowed_contexts"), "allowed_contexts", source, line),
+        allowed_contexts=contexts,
         allowed_patterns=allowed_patterns, unless_text=unless_text, suggestions=suggestions,
         replacement=str(replacement) if replacement is not None else (suggestions[0] if suggestions else ""),
         priority=priority, note=str(raw.get("note") or ""),
@@ -210,6 +217,8 @@ def _load_common(path: Path) -> tuple[tuple[ProductCategory, ...], dict[str, str
     if not products:
         raise _fail(path.name, line, "`product_categories` is empty")
     safe = _str_list(data.get("safe_phrases"), "safe_phrases", path.name, line)
+    if any(len(p) > MAX_CONTEXT_CHARS for p in safe):
+        raise _fail(path.name, line, f"a safe phrase is longer than {MAX_CONTEXT_CHARS} characters")
     return tuple(products), finding_names, safe
 
 

@@ -112,10 +112,6 @@ def _rewrite(text: str, findings: list[ComplianceFinding], replacements: dict[st
     return "".join(out)
 
 
-def _replacements(rules: RuleSet) -> dict[str, str]:
-    return {r.id: r.replacement for r in rules.rules}
-
-
 def check_text(text: str, category: str | None = None, *, rules_dir: Path | None = None) -> ComplianceReport:
     """Check one ad text; ``category`` is a product-category id such as ``cosmetics`` or ``food``."""
     if not isinstance(text, str) or not text.strip():
@@ -136,7 +132,7 @@ def check_text(text: str, category: str | None = None, *, rules_dir: Path | None
         )
     return ComplianceReport(
         verdict=_verdict(findings), findings=findings,
-        rewrite=_rewrite(text, findings, _replacements(engine.rules)),
+        rewrite=_rewrite(text, findings, engine.replacements),
     )
 
 

@@ -10,7 +10,7 @@ regular expressions are written for the folded text already (simplified, half-wi
 from __future__ import annotations
 
 import re
-from bisect import bisect_left, insort
+from bisect import bisect_left, bisect_right, insort
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -22,6 +22,9 @@ from tools.compliance_normalize import fold
 
 # How far around a hit an allowed pattern is looked for; allowed contexts use their own length.
 _WINDOW = 40
+# Allowed contexts and safe phrases longer than this are not supported (the loader enforces it).
+_LONGEST = 64
+_NO_END = 1 << 62
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,18 @@ class CompiledRules:
             for rule in rules.rules
         ]
         self._index = {rule.id: i for i, rule in enumerate(rules.rules)}
+        self.replacements = {rule.id: rule.replacement for rule in rules.rules}
+        # Every rule's allowed contexts in one automaton: one pass over the text finds them all.
+        self._contexts = ahocorasick.Automaton()
+        owners: dict[str, list[int]] = {}
+        for index, flt in enumerate(self._filters):
+            for context in flt.contexts:
+                owners.setdefault(context, []).append(index)
+        for context, indexes in owners.items():
+            self._contexts.add_word(context, (len(context), tuple(indexes)))
+        self._has_contexts = len(self._contexts) > 0
+        if self._has_contexts:
+            self._contexts.make_automaton()
         self._safe = ahocorasick.Automaton()
         for phrase in {fold(p) for p in rules.safe_phrases if p}:
             self._safe.add_word(phrase, len(phrase))
@@ -94,13 +109,16 @@ class CompiledRules:
         if not raw:
             return []
         safe = self._safe_spans(text)
+        contexts = self._context_spans(text)
         unless_cache: dict[int, bool] = {}
         kept = []
         for hit in raw:
             index = self._index[hit.rule.id]
             if safe and _covered(safe, hit.start, hit.end):
                 continue
-            if self._exempt_by_context(text, hit, self._filters[index]):
+            if index in contexts and _covered(contexts[index], hit.start, hit.end):
+                continue
+            if self._exempt_by_pattern(text, hit, self._filters[index]):
                 continue
             if index not in unless_cache:
                 unless_cache[index] = any(p.search(text) for p in self._filters[index].unless)
@@ -114,30 +132,42 @@ class CompiledRules:
             return []
         return sorted((end + 1 - length, end + 1) for end, length in self._safe.iter(text))
 
+    def _context_spans(self, text: str) -> dict[int, list[tuple[int, int]]]:
+        spans: dict[int, list[tuple[int, int]]] = {}
+        if self._has_contexts:
+            for end, (length, indexes) in self._contexts.iter(text):
+                for index in indexes:
+                    spans.setdefault(index, []).append((end + 1 - length, end + 1))
+        for found in spans.values():
+            found.sort()
+        return spans
+
     @staticmethod
-    def _exempt_by_context(text: str, hit: Hit, filters: _Filters) -> bool:
-        for context in filters.contexts:
-            lo = max(0, hit.end - len(context))
-            window = text[lo : hit.start + len(context)]
-            pos = window.find(context)
-            while pos != -1:
-                start = lo + pos
-                if start <= hit.start and start + len(context) >= hit.end:
+    def _exempt_by_pattern(text: str, hit: Hit, filters: _Filters) -> bool:
+        if not filters.allowed:
+            return False
+        lo = max(0, hit.start - _WINDOW)
+        window = text[lo : hit.end + _WINDOW]
+        for pattern in filters.allowed:
+            for m in pattern.finditer(window):
+                if lo + m.start() <= hit.start and lo + m.end() >= hit.end:
                     return True
-                pos = window.find(context, pos + 1)
-        if filters.allowed:
-            lo = max(0, hit.start - _WINDOW)
-            window = text[lo : hit.end + _WINDOW]
-            for pattern in filters.allowed:
-                for m in pattern.finditer(window):
-                    if lo + m.start() <= hit.start and lo + m.end() >= hit.end:
-                        return True
         return False
 
 
 def _covered(spans: list[tuple[int, int]], start: int, end: int) -> bool:
-    # spans are few (required disclaimers); a linear scan is cheaper than an interval tree
-    return any(s <= start and end <= e for s, e in spans)
+    """Whether one of ``spans`` (sorted by start, as the automaton reports them) contains [start, end).
+
+    Only spans starting at most _LONGEST characters before ``start`` can contain it, so a long
+    text with many allowed phrases stays linear.
+    """
+    i = bisect_right(spans, (start, _NO_END))
+    for s, e in reversed(spans[max(0, i - _LONGEST) : i]):
+        if start - s > _LONGEST:
+            break
+        if e >= end:
+            return True
+    return False
 
 
 def _without_overlaps(hits: list[Hit]) -> list[Hit]:
