@@ -97,9 +97,9 @@ def structured_chunks(path: Path) -> list[Chunk] | None:
     if path.parent.name == "compliance":
         from knowledge.compliance_rules import load_rules, rule_chunks
 
-        if path.name.startswith("_"):
+        if path.name.startswith("_"):  # shared definitions, no rules of their own
             return []
-        return rule_chunks(load_rules(path.parent, only=[path]))
+        return [c for c in rule_chunks(load_rules(path.parent)) if c.source == path.name]
     return None
 
 
@@ -285,8 +285,8 @@ class KnowledgeBase:
         self._ids = [r[0] for r in rows]
         self._chunks = [r[1] for r in rows]
         self._position = {cid: i for i, cid in enumerate(self._ids)}
-        texts = [index_text(c) for c in self._chunks]
-        self._words = LexicalIndex([word_tokens(t) for t in texts])
+        texts = [index_text(c).lower() for c in self._chunks]
+        self._words = LexicalIndex([word_tokens(t) for t in texts], texts)
         self._bigrams = LexicalIndex([bigram_tokens(t) for t in texts])
         self._loaded_version = version
 

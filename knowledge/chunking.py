@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 CN_NUMERALS = {c: i for i, c in enumerate("一二三四五六七八九十", start=1)}
 
@@ -27,7 +27,7 @@ _HEADING = re.compile(
 _ALWAYS_UNIT = set("倍万亿元%")
 _WEAK_UNIT = set("个年月日天次人家件单名分秒周岁米克升台套款条位")
 _TITLE_STOP = re.compile(
-    r"[ 。,;:!?、\n]|\(\d+\)|(?<![\d.])\d{1,2}\.\d{1,2}(?![\d.%])|第\d+章|在?20\d\d年|随[着著]"
+    r"[ 。,;:!?、\n]|\(\d+\)|(?<![\d.])\d{1,2}\.\d{1,2}(?![\d.%])|第\d+章|[一二三四五六七八九十]、|在?20\d\d年|随[着著]"
 )
 _MAX_TITLE = 30
 _PLACEHOLDER = re.compile(r"X{3,}|x{3,}")
@@ -73,7 +73,8 @@ class _Numbering:
         if kind == "zhang":
             return n == 1 or self.zhang <= n <= self.zhang + 2
         if kind == "cn":
-            return n == 1 or self.cn <= n <= self.cn + 2
+            fresh = not (self.cn or self.zhang or self.x)  # a document may start at any chapter
+            return n == 1 or fresh or self.cn <= n <= self.cn + 2
         c, s = parts[0], parts[1]
         if len(parts) == 3:
             return c == self.x and s == self.section and 1 <= parts[2] <= self.sub + 2
@@ -144,8 +145,10 @@ def find_headings(text: str, known: dict[str, str] | None = None) -> list[_Headi
     numbering = _Numbering()
     found: list[_Heading] = []
     for m in _HEADING.finditer(text):
-        after = text[m.end() : m.end() + 2]
-        if not _starts_title(after):
+        start = m.end()
+        while start < len(text) and start - m.end() < 2 and text[start] == " ":
+            start += 1
+        if not _starts_title(text[start : start + 2]):
             continue
         if m.group("chapter"):
             kind, parts, number = "zhang", [cn_to_int(m.group("chn"))], m.group("chapter")
@@ -159,11 +162,11 @@ def find_headings(text: str, known: dict[str, str] | None = None) -> list[_Headi
             kind, parts = "section", [int(p) for p in number.split(".")]
         if not numbering.accepts(kind, parts):
             continue
-        title = _title_after(text, m.end(), known, number)
+        title = _title_after(text, start, known, number)
         if len(title.strip()) < 2:
             continue
         numbering.take(kind, parts)
-        found.append(_Heading(m.start(), m.end() + len(title), number, title.strip(), numbering.label(number, kind)))
+        found.append(_Heading(m.start(), start + len(title), number, title.strip(), numbering.label(number, kind)))
     return found
 
 
@@ -202,29 +205,32 @@ def _shingles(text: str, n: int = 4) -> set[str]:
     return {text[i : i + n] for i in range(0, max(len(text) - n + 1, 1), 2)}
 
 
-def drop_repeats(sections: list[Section], threshold: float = 0.8) -> list[Section]:
-    """Drop a section whose body repeats an earlier one (exactly or nearly)."""
+def drop_repeats(sections: list[Section], threshold: float = 0.8, window: int = 40) -> list[Section]:
+    """Drop a section whose body repeats an earlier one (exactly, contained, or nearly).
+
+    Near-duplicates are looked for among earlier sections with the same title and the last
+    ``window`` kept ones, so a very long document stays linear in time.
+    """
     kept: list[Section] = []
     seen_hashes: set[str] = set()
-    seen_shingles: list[set[str]] = []
+    by_title: dict[str, list[tuple[str, set[str]]]] = {}
+    recent: list[tuple[str, set[str]]] = []
     for s in sections:
         flat = re.sub(r"\s+", "", s.text)
         key = hashlib.sha1(flat.encode()).hexdigest()
-        if key in seen_hashes or any(flat in re.sub(r"\s+", "", k.text) for k in kept):
+        if key in seen_hashes:
             continue
-        sh = _shingles(s.text)
-        if len(s.text) > 80 and any(len(sh & o) / max(len(sh | o), 1) >= threshold for o in seen_shingles):
+        sh = _shingles(flat)
+        candidates = by_title.get(s.title, []) + recent
+        if any(flat in other for other, _ in candidates):
+            continue
+        if len(flat) > 80 and any(len(sh & o) / max(len(sh | o), 1) >= threshold for _, o in candidates):
             continue
         seen_hashes.add(key)
-        seen_shingles.append(sh)
+        by_title.setdefault(s.title, []).append((flat, sh))
+        recent = (recent + [(flat, sh)])[-window:]
         kept.append(s)
     return kept
-
-
-@dataclass
-class Window:
-    text: str
-    pieces: list[str] = field(default_factory=list)
 
 
 def split_long(text: str, target: int = 360, limit: int = 520) -> Iterator[str]:

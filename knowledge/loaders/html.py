@@ -17,7 +17,6 @@ def load_html(path: Path) -> LoadedDocument:
     title = soup.title.get_text(strip=True) if soup.title else None
     for level in range(1, 7):
         for h in soup.find_all(f"h{level}"):
-            h.insert_before("\n" + "#" * level + " ")
-            h.insert_after("\n")
+            h.string = "\n" + "#" * level + " " + h.get_text(" ", strip=True) + "\n"
     text = soup.get_text("\n")
     return LoadedDocument(path, text, markdown=True, title=title)
