@@ -115,10 +115,15 @@ def _read_yaml(path: Path) -> Any:
     try:
         return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        # The context mark is where the broken construct starts (an unclosed bracket), the
+        # problem mark where the parser gave up; name the first, mention the second.
+        context, problem = getattr(exc, "context_mark", None), getattr(exc, "problem_mark", None)
+        mark = context or problem
         where = f"{path.name}:{mark.line + 1}" if mark else path.name
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(f"{where}: malformed YAML: {problem}", hint="fix the rule file and run again") from None
+        detail = getattr(exc, "problem", None) or str(exc)
+        if context and problem and problem.line != context.line:
+            detail += f" (noticed at line {problem.line + 1})"
+        raise ConfigError(f"{where}: malformed YAML: {detail}", hint="fix the rule file and run again") from None
 
 
 def _fail(source: str, line: int, message: str) -> ConfigError:
