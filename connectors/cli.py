@@ -45,9 +45,9 @@ def reports_errors(func: F) -> F:
 
 
 def _register_commands() -> None:
-    from connectors import cli_analytics, cli_compliance, cli_knowledge
+    from connectors import cli_agent, cli_analytics, cli_compliance, cli_demo, cli_knowledge
 
-    for module in (cli_knowledge, cli_compliance, cli_analytics):
+    for module in (cli_knowledge, cli_compliance, cli_analytics, cli_agent, cli_demo):
         module.register(app)
 
 
