@@ -25,7 +25,7 @@ _LINE = "__line__"
 _RULE_KEYS = {
     "id", "name", "category", "severity", "terms", "patterns", "categories", "except_categories",
     "allowed_contexts", "allowed_patterns", "unless_text", "basis", "explanation", "suggestions",
-    "replacement", "priority", "note",
+    "replacement", "priority", "note", "requires_nearby",
 }
 _REQUIRED = ("id", "name", "severity", "basis", "explanation")
 
@@ -49,6 +49,7 @@ class ComplianceRule:
     allowed_contexts: tuple[str, ...] = ()
     allowed_patterns: tuple[str, ...] = ()
     unless_text: tuple[str, ...] = ()
+    requires_nearby: tuple[str, ...] = ()
     suggestions: tuple[str, ...] = ()
     replacement: str = ""
     priority: int = 0
@@ -169,7 +170,9 @@ def _parse_rule(raw: Any, default_category: str, source: str, known: dict[str, s
         raise _fail(source, line, f"rule {rule_id} has neither `terms` nor `patterns`")
     allowed_patterns = _str_list(raw.get("allowed_patterns"), "allowed_patterns", source, line)
     unless_text = _str_list(raw.get("unless_text"), "unless_text", source, line)
-    for key, values in (("patterns", patterns), ("allowed_patterns", allowed_patterns), ("unless_text", unless_text)):
+    requires_nearby = _str_list(raw.get("requires_nearby"), "requires_nearby", source, line)
+    for key, values in (("patterns", patterns), ("allowed_patterns", allowed_patterns), ("unless_text", unless_text),
+                        ("requires_nearby", requires_nearby)):
         _check_regexes(values, key, source, line)
     scopes: dict[str, frozenset[str]] = {}
     for key in ("categories", "except_categories"):
@@ -197,7 +200,8 @@ def _parse_rule(raw: Any, default_category: str, source: str, known: dict[str, s
         categories=scopes["categories"] if raw.get("categories") is not None else None,
         except_categories=scopes["except_categories"],
         allowed_contexts=contexts,
-        allowed_patterns=allowed_patterns, unless_text=unless_text, suggestions=suggestions,
+        allowed_patterns=allowed_patterns, unless_text=unless_text, requires_nearby=requires_nearby,
+        suggestions=suggestions,
         replacement=str(replacement) if replacement is not None else (suggestions[0] if suggestions else ""),
         priority=priority, note=str(raw.get("note") or ""),
     )

@@ -25,6 +25,9 @@ _WINDOW = 40
 # Allowed contexts and safe phrases longer than this are not supported (the loader enforces it).
 _LONGEST = 64
 _NO_END = 1 << 62
+# A required claim word must be within this many characters and in the same clause.
+_NEARBY = 10
+_CLAUSE_END = re.compile(r"[,。!?;:\n]")
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,7 @@ class _Filters:
     contexts: tuple[str, ...]
     allowed: tuple[re.Pattern[str], ...]
     unless: tuple[re.Pattern[str], ...]
+    nearby: tuple[re.Pattern[str], ...]
 
 
 class CompiledRules:
@@ -67,6 +71,7 @@ class CompiledRules:
                 contexts=tuple(sorted({fold(c) for c in rule.allowed_contexts if c}, key=len)),
                 allowed=tuple(re.compile(p) for p in rule.allowed_patterns),
                 unless=tuple(re.compile(p) for p in rule.unless_text),
+                nearby=tuple(re.compile(p) for p in rule.requires_nearby),
             )
             for rule in rules.rules
         ]
@@ -120,6 +125,8 @@ class CompiledRules:
                 continue
             if self._exempt_by_pattern(text, hit, self._filters[index]):
                 continue
+            if self._filters[index].nearby and not _claim_nearby(text, hit, self._filters[index].nearby):
+                continue
             if index not in unless_cache:
                 unless_cache[index] = any(p.search(text) for p in self._filters[index].unless)
             if unless_cache[index]:
@@ -153,6 +160,17 @@ class CompiledRules:
                 if lo + m.start() <= hit.start and lo + m.end() >= hit.end:
                     return True
         return False
+
+
+def _claim_nearby(text: str, hit: Hit, patterns: tuple[re.Pattern[str], ...]) -> bool:
+    """Whether a claim word sits in the same clause as the hit (a disease named in passing is no claim)."""
+    lo = max(0, hit.start - _NEARBY)
+    hi = min(len(text), hit.end + _NEARBY)
+    before = _CLAUSE_END.split(text[lo : hit.start])[-1]
+    after = _CLAUSE_END.split(text[hit.end : hi])[0]
+    # The hit is wrapped in ⟦ ⟧ so a pattern can ask for a word right before or after it (不⟦).
+    window = f"{before}⟦{text[hit.start : hit.end]}⟧{after}"
+    return any(p.search(window) for p in patterns)
 
 
 def _covered(spans: list[tuple[int, int]], start: int, end: int) -> bool:
