@@ -120,29 +120,39 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                   description="OpenAI-compatible chat plus the REST mirror of the `zhanggui` command line.")
     app.state.settings = settings
     app.state.engine = engine
-    keys = [k.get_secret_value() for k in settings.api_keys]
+    # A key written `user=secret` belongs to that user (the role comes from the roles file and a
+    # caller cannot claim another user); a bare key trusts the X-Zhanggui-User header, e.g. behind SSO.
+    keys: list[tuple[str | None, str]] = []
+    for entry in (k.get_secret_value() for k in settings.api_keys):
+        user_part, sep, secret = entry.partition("=")
+        keys.append((user_part.strip(), secret) if sep and user_part.strip() and secret else (None, entry))
 
     def get_engine() -> Engine:
         if app.state.engine is None:
             app.state.engine = Engine(settings)
         return app.state.engine
 
-    def auth(request: HttpRequest) -> str | None:
-        """Bearer key when keys are configured; otherwise loopback clients only."""
+    def auth(request: HttpRequest) -> tuple[str | None, bool]:
+        """Bearer key when keys are configured, otherwise loopback clients only.
+
+        Returns the user the key is bound to (if any) and whether the caller may name a user.
+        """
         if not keys:
             if not _is_local(request.client.host if request.client else None):
                 raise ForbiddenError("这个服务没有配置 API key，只接受本机访问。", hint="设置 ZHANGGUI_API_KEYS 后再对外提供服务")
-            return None
+            return None, True
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token:
             raise Unauthorized("缺少 API key。", hint="请求头加上 Authorization: Bearer <key>")
-        if not any(hmac.compare_digest(token.strip(), k) for k in keys):
+        matched = [user for user, secret in keys if hmac.compare_digest(token.strip().encode(), secret.encode())]
+        if not matched:
             raise Unauthorized("API key 不正确。")
-        return token
+        return matched[0], matched[0] is None
 
-    def caller(request: HttpRequest, _: str | None = Depends(auth)) -> str | None:
-        return request.headers.get("x-zhanggui-user") or None
+    def caller(request: HttpRequest, key: tuple[str | None, bool] = Depends(auth)) -> str | None:
+        bound, may_name = key
+        return (request.headers.get("x-zhanggui-user") or None) if may_name else bound
 
     @app.middleware("http")
     async def limits_and_metrics(request: HttpRequest, call_next):  # type: ignore[no-untyped-def]
@@ -180,13 +190,13 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         return {"status": "ok", "mode": "offline" if settings.offline else "llm", "model": MODEL_ID}
 
     @app.get("/metrics", tags=["ops"], response_class=PlainTextResponse)
-    def metrics(_: str | None = Depends(auth)) -> PlainTextResponse:
+    def metrics(_: tuple[str | None, bool] = Depends(auth)) -> PlainTextResponse:
         from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
         return PlainTextResponse(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
     @app.get("/v1/models", tags=["openai"])
-    def models(_: str | None = Depends(auth)) -> dict[str, Any]:
+    def models(_: tuple[str | None, bool] = Depends(auth)) -> dict[str, Any]:
         return {"object": "list", "data": [{"id": MODEL_ID, "object": "model", "created": 0, "owned_by": "zhanggui"}]}
 
     @app.post("/v1/chat/completions", tags=["openai"], response_model=None)
@@ -198,7 +208,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         conversation_id = body.conversation_id or request.headers.get("x-conversation-id")
         reply = get_engine().handle(Request(
             _text(last.content), channel="http", thread=None if conversation_id else _thread(body),
-            user=user or body.user, conversation_id=conversation_id, today=body.today))
+            user=user, conversation_id=conversation_id, today=body.today))
         if body.stream:
             return StreamingResponse(_sse(reply, body.model), media_type="text/event-stream",
                                      headers={"X-Conversation-Id": reply.conversation_id})

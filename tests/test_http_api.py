@@ -179,3 +179,13 @@ def test_feedback_is_stored_beside_the_audit_log(client: TestClient) -> None:
     assert stored[-1]["request_id"] == request_id and stored[-1]["vote"] == -1
     kinds = [e["kind"] for e in engine.audit.events(request_id=request_id)]
     assert kinds[0] == "request" and "tool" in kinds and kinds[-1] == "reply"
+
+
+def test_a_key_bound_to_a_user_cannot_claim_another(tmp_path: Path) -> None:
+    client = _client(tmp_path, ["carl=sk-carl", "sk-shared"])
+    as_carl = {"Authorization": "Bearer sk-carl", "X-Zhanggui-User": "ana"}  # carl's key, claiming to be ana
+    r = client.post("/api/sql", json={"question": "上个月GMV是多少"}, headers=as_carl)
+    assert r.status_code == 403 and "cs_agent" in r.json()["message"]
+    shared = {"Authorization": "Bearer sk-shared", "X-Zhanggui-User": "ana"}  # a bare key trusts the header
+    assert client.post("/api/sql", json={"question": "上个月GMV是多少"}, headers=shared).status_code != 403
+    assert client.get("/v1/models", headers={"Authorization": "Bearer carl=sk-carl"}).status_code == 401
