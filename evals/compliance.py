@@ -5,7 +5,8 @@
 - category right: for each found span, the finding overlapping it most has the labelled category.
 
 Datasets: ../shared/evals/compliance_dev.jsonl (read at run time, skipped with a message when
-absent) and evals/datasets/compliance_own.jsonl. With ``bench``: texts/s, MB/s and p50/p95 ms
+absent), evals/datasets/compliance_own.jsonl (labelled, about a third compliant, with the usual
+traps) and evals/datasets/compliance_own_clean.jsonl (everyday compliant copy, false positives only). With ``bench``: texts/s, MB/s and p50/p95 ms
 on 200-character texts, and one 1 MB text (time, MB/s, peak traced memory).
 """
 
@@ -23,6 +24,8 @@ from evals.common import REPO, SHARED, load_jsonl, print_table
 DATASETS = {
     "shared_dev": SHARED / "evals" / "compliance_dev.jsonl",
     "own": REPO / "evals" / "datasets" / "compliance_own.jsonl",
+    # everyday compliant copy only: measures false positives, nothing to recall
+    "own_clean": REPO / "evals" / "datasets" / "compliance_own_clean.jsonl",
 }
 TARGETS = {"span_recall": 0.85, "compliant_flagged": 0.10, "category_accuracy": 0.80}
 
@@ -87,11 +90,11 @@ def score(cases: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _meets(figures: dict[str, Any]) -> bool:
-    return (
-        (figures["span_recall"] or 0) >= TARGETS["span_recall"]
-        and (figures["compliant_flagged"] or 0) <= TARGETS["compliant_flagged"]
-        and (figures["category_accuracy"] or 0) >= TARGETS["category_accuracy"]
-    )
+    checks = [(figures["compliant_flagged"] or 0) <= TARGETS["compliant_flagged"]]
+    if figures["labelled_spans"]:
+        checks.append((figures["span_recall"] or 0) >= TARGETS["span_recall"])
+        checks.append((figures["category_accuracy"] or 0) >= TARGETS["category_accuracy"])
+    return all(checks)
 
 
 def _texts_of_length(cases: list[dict[str, Any]], length: int, count: int) -> list[str]:

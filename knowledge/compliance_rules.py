@@ -25,7 +25,7 @@ _LINE = "__line__"
 _RULE_KEYS = {
     "id", "name", "category", "severity", "terms", "patterns", "categories", "except_categories",
     "allowed_contexts", "allowed_patterns", "unless_text", "basis", "explanation", "suggestions",
-    "replacement", "priority", "note", "requires_nearby",
+    "replacement", "priority", "note", "requires_nearby", "only_if_text",
 }
 _REQUIRED = ("id", "name", "severity", "basis", "explanation")
 
@@ -50,6 +50,7 @@ class ComplianceRule:
     allowed_patterns: tuple[str, ...] = ()
     unless_text: tuple[str, ...] = ()
     requires_nearby: tuple[str, ...] = ()
+    only_if_text: tuple[str, ...] = ()
     suggestions: tuple[str, ...] = ()
     replacement: str = ""
     priority: int = 0
@@ -171,8 +172,9 @@ def _parse_rule(raw: Any, default_category: str, source: str, known: dict[str, s
     allowed_patterns = _str_list(raw.get("allowed_patterns"), "allowed_patterns", source, line)
     unless_text = _str_list(raw.get("unless_text"), "unless_text", source, line)
     requires_nearby = _str_list(raw.get("requires_nearby"), "requires_nearby", source, line)
+    only_if_text = _str_list(raw.get("only_if_text"), "only_if_text", source, line)
     for key, values in (("patterns", patterns), ("allowed_patterns", allowed_patterns), ("unless_text", unless_text),
-                        ("requires_nearby", requires_nearby)):
+                        ("requires_nearby", requires_nearby), ("only_if_text", only_if_text)):
         _check_regexes(values, key, source, line)
     scopes: dict[str, frozenset[str]] = {}
     for key in ("categories", "except_categories"):
@@ -201,6 +203,7 @@ def _parse_rule(raw: Any, default_category: str, source: str, known: dict[str, s
         except_categories=scopes["except_categories"],
         allowed_contexts=contexts,
         allowed_patterns=allowed_patterns, unless_text=unless_text, requires_nearby=requires_nearby,
+        only_if_text=only_if_text,
         suggestions=suggestions,
         replacement=str(replacement) if replacement is not None else (suggestions[0] if suggestions else ""),
         priority=priority, note=str(raw.get("note") or ""),

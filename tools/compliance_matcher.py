@@ -46,6 +46,7 @@ class _Filters:
     allowed: tuple[re.Pattern[str], ...]
     unless: tuple[re.Pattern[str], ...]
     nearby: tuple[re.Pattern[str], ...]
+    only_if: tuple[re.Pattern[str], ...]
 
 
 class CompiledRules:
@@ -72,6 +73,7 @@ class CompiledRules:
                 allowed=tuple(re.compile(p) for p in rule.allowed_patterns),
                 unless=tuple(re.compile(p) for p in rule.unless_text),
                 nearby=tuple(re.compile(p) for p in rule.requires_nearby),
+                only_if=tuple(re.compile(p) for p in rule.only_if_text),
             )
             for rule in rules.rules
         ]
@@ -128,7 +130,9 @@ class CompiledRules:
             if self._filters[index].nearby and not _claim_nearby(text, hit, self._filters[index].nearby):
                 continue
             if index not in unless_cache:
-                unless_cache[index] = any(p.search(text) for p in self._filters[index].unless)
+                flt = self._filters[index]
+                unless_cache[index] = any(p.search(text) for p in flt.unless) or (
+                    bool(flt.only_if) and not any(p.search(text) for p in flt.only_if))
             if unless_cache[index]:
                 continue
             kept.append(hit)
