@@ -66,7 +66,7 @@ def score(kb, cases: list[dict]) -> dict[str, float]:  # type: ignore[no-untyped
     }
 
 
-def bench(kb, questions: list[str]) -> dict[str, float]:  # type: ignore[no-untyped-def]
+def benchmark(kb, questions: list[str]) -> dict[str, float]:  # type: ignore[no-untyped-def]
     kb.search(questions[0])  # load indexes once, as a server would
     times = []
     for _ in range(3):
@@ -77,7 +77,7 @@ def bench(kb, questions: list[str]) -> dict[str, float]:  # type: ignore[no-unty
     return {"search p50 ms": statistics.median(times), "search p95 ms": sorted(times)[int(0.95 * len(times))]}
 
 
-def run(bench_mode: bool = False, home: Path | None = None) -> dict:
+def run(bench: bool = False, home: Path | None = None) -> dict:
     home = home or REPO / ".zhanggui" / "eval-knowledge"
     kb, report, seconds = build_index(home)
     figures: dict[str, object] = {"chunks": kb.stats()["chunks"]}
@@ -89,8 +89,8 @@ def run(bench_mode: bool = False, home: Path | None = None) -> dict:
             continue
         all_cases += cases
         figures[name] = score(kb, cases)
-    if bench_mode and all_cases:
-        figures["bench"] = bench(kb, [c["question"] for c in all_cases])
+    if bench and all_cases:
+        figures["bench"] = benchmark(kb, [c["question"] for c in all_cases])
         started = time.perf_counter()
         kb.ingest([REPO / "knowledge" / "corpus"] + ([SHARED / "seeds"] if (SHARED / "seeds").is_dir() else []))
         figures["bench"]["re-ingest unchanged s"] = time.perf_counter() - started

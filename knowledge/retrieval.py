@@ -35,7 +35,7 @@ def _jieba():  # type: ignore[no-untyped-def]
 
     jieba.setLogLevel(60)
     tk = jieba.Tokenizer()
-    userdict = _CORPUS / "userdict.txt"
+    userdict = _CORPUS / "userdict.jieba"
     if userdict.exists():
         tk.load_userdict(str(userdict))
     for term in _extra_terms():
