@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -235,8 +236,18 @@ def _load_common(path: Path) -> tuple[tuple[ProductCategory, ...], dict[str, str
 
 
 def load_rules(directory: Path | None = None) -> RuleSet:
-    """Read every rule file in ``directory`` (default: the shipped rules) and validate it."""
+    """Read every rule file in ``directory`` (default: the shipped rules) and validate it.
+
+    The result is cached per folder until a file in it changes, so indexing the files one by
+    one does not parse the whole folder each time.
+    """
     directory = Path(directory) if directory is not None else default_rules_dir()
+    stamp = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(directory.glob("*.yaml")))
+    return _load_rules_cached(directory.resolve(), stamp)
+
+
+@lru_cache(maxsize=8)
+def _load_rules_cached(directory: Path, stamp: tuple[tuple[str, int, int], ...]) -> RuleSet:
     common = directory / COMMON_FILE
     if not common.is_file():
         raise ConfigError(f"{directory}: no {COMMON_FILE} with the product categories",
