@@ -1,5 +1,6 @@
 """The compiled rule base: one Aho-Corasick automaton for every term, the regex patterns, and the
-filters (product-category scope, safe phrases, allowed contexts, text-level exemptions).
+filters (product-category scope, safe phrases, allowed contexts, text-level exemptions, claim
+words required near a hit).
 
 Built once per process (``compiled_rules``); ``CompiledRules.match`` returns non-overlapping
 hits on the normalised text, longest first, so “全网最低价” is one false-price finding rather
