@@ -73,6 +73,8 @@ MALFORMED = [
     ("category.yaml", "category: nonsense\nrules:\n  - id: X-01\n    name: n\n    severity: warn\n    terms: [a]\n"
                       "    basis: b\n    explanation: e\n", "category.yaml:3"),
     ("norules.yaml", "category: other\nterms: [a]\n", "norules.yaml:1"),
+    ("twice.yaml", "category: other\nrules:\n  - id: X-01\n    name: n\n    severity: warn\n    terms: [a]\n"
+                   "    terms: [b]\n    basis: b\n    explanation: e\n", "twice.yaml:3"),
 ]
 
 
