@@ -17,7 +17,15 @@ def main() -> None:
     parser.add_argument("areas", nargs="*", help=f"any of {', '.join(AREAS)} (default: all)")
     parser.add_argument("--bench", action="store_true", help="also run the speed benchmarks")
     parser.add_argument("--json", dest="json_out", help="write all figures to this JSON file")
+    parser.add_argument("--calibrate", action="store_true",
+                        help="recompute the knowledge base's decline thresholds for the index in ZHANGGUI_HOME")
     args = parser.parse_args()
+    if args.calibrate:
+        from agent.settings import get_settings
+        from evals.knowledge import calibrate
+
+        calibrate(get_settings().home)
+        return
     figures = {}
     unknown = set(args.areas) - set(AREAS)
     if unknown:

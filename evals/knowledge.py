@@ -102,3 +102,50 @@ def run(bench: bool = False, home: Path | None = None) -> dict:
 
 if __name__ == "__main__":
     print(json.dumps(run(), ensure_ascii=False, indent=2, default=str))
+
+
+def calibrate(home: Path, min_answered: float = 0.9) -> dict[str, float]:
+    """Choose the decline thresholds for the corpus indexed in ``home`` from the dev sets:
+    the most unanswerable questions declined while at least ``min_answered`` of the
+    answerable ones are answered, per language. Writes <home>/index/calibration.json."""
+    import itertools
+
+    from knowledge.base import KnowledgeBase
+    from knowledge.embedders import make_embedder
+    from knowledge.retrieval import DEFAULT_THRESHOLDS
+
+    from agent.settings import get_settings
+
+    kb = KnowledgeBase(home, make_embedder(get_settings().embedder))
+    stats = []
+    for path in DATASETS.values():
+        for case in load_jsonl(path):
+            r = kb.search_detailed(case["question"], k=5)
+            stats.append((r.language, case.get("type") == "unanswerable" or not case.get("evidence"), r))
+    chosen = dict(DEFAULT_THRESHOLDS)
+
+    def pick(lang: str, grid, ok) -> tuple | None:  # type: ignore[no-untyped-def]
+        answerable = [r for lg, u, r in stats if lg == lang and not u]
+        unanswerable = [r for lg, u, r in stats if lg == lang and u]
+        if not answerable or not unanswerable:
+            return None
+        best = None
+        for params in grid:
+            answered = sum(ok(r, *params) for r in answerable) / len(answerable)
+            declined = sum(not ok(r, *params) for r in unanswerable) / len(unanswerable)
+            if answered >= min_answered and (best is None or declined > best[0]):
+                best = (declined, params)
+        return best[1] if best else None
+
+    steps = [round(0.02 * i, 2) for i in range(5, 36)]
+    zh = pick("zh", itertools.product(steps, [round(0.02 * i, 2) for i in range(0, 20)]),
+              lambda r, a, b: r.evidence >= a and r.bigram_cover >= b)
+    if zh:
+        chosen["zh_word_coverage"], chosen["zh_bigram_coverage"] = zh
+    en = pick("en", [(round(0.05 * i, 2),) for i in range(1, 13)], lambda r, t: r.untranslated < t)
+    if en:
+        chosen["en_untranslated"] = en[0]
+    out = kb.index_dir / "calibration.json"
+    out.write_text(json.dumps(chosen, indent=2))
+    print(f"[knowledge] decline thresholds written to {out}: {chosen}")
+    return chosen

@@ -21,8 +21,8 @@ from knowledge.retrieval import (
     ENGLISH,
     LexicalIndex,
     bigram_tokens,
+    fuse,
     index_text,
-    rrf,
     word_tokens,
 )
 from knowledge.store import ChunkStore
@@ -59,8 +59,10 @@ class SearchHit:
 class SearchResult:
     hits: list[SearchHit]
     found: bool
-    evidence: float  # the decline statistic (coverage for Chinese, cosine for English)
+    evidence: float  # the best passages' share of the question's IDF-weighted words
     language: str
+    bigram_cover: float = 0.0  # the same for character bigrams (Chinese questions)
+    untranslated: float = 0.0  # share of an English question's content words the corpus lacks
 
 
 @dataclass
@@ -314,32 +316,53 @@ class KnowledgeBase:
         chinese = is_chinese(q)
         weights = CHINESE if chinese else ENGLISH
         assert self._words is not None and self._bigrams is not None
-        qw, qb = word_tokens(q), bigram_tokens(q)
+        lexical, untranslated = q, 0.0
+        if not chinese:
+            from knowledge.crosslingual import content_words, expand
+
+            missing: list[str] = []
+            lexical = q + " " + " ".join(expand(q, self._known, missing=missing))
+            untranslated = sum(len(m.split()) for m in missing) / max(len(content_words(q)), 1)
+        qw, qb = word_tokens(lexical), bigram_tokens(lexical)
         word_scores = self._words.scores(qw)
         bigram_scores = self._bigrams.scores(qb)
-        lists: list[tuple[float, list[int]]] = []
-        for w, scores in ((weights.words, word_scores), (weights.bigrams, bigram_scores)):
-            order = np.argsort(-scores)[:candidates]
-            lists.append((w, [int(i) for i in order if scores[i] > 0]))
-        top_cosine = 0.0
+        dense = np.zeros(len(self._chunks), dtype=np.float32)
         collection = self._chroma()
         if collection is not None:
             qv = self.embedder.embed_query(q)  # type: ignore[union-attr]
             n = min(candidates, len(self._chunks))
             res = collection.query(query_embeddings=[qv], n_results=n, include=["distances"])
-            dense = [(self._position[cid], 1 - d) for cid, d in zip(res["ids"][0], res["distances"][0])
+            pairs = [(self._position[cid], 1 - d) for cid, d in zip(res["ids"][0], res["distances"][0])
                      if cid in self._position]
-            if dense:
-                top_cosine = max(s for _, s in dense)
-            lists.append((weights.dense, [i for i, _ in dense]))
-        fused = rrf(lists)[:k]
-        hits = [SearchHit(self._chunks[r.index], r.score, self._ids[r.index]) for r in fused]
+            if pairs:
+                # passages beyond the dense list's reach count as its weakest returned match
+                dense[:] = min(score for _, score in pairs)
+                for i, score in pairs:
+                    dense[i] = score
+        fused = fuse(weights, word_scores, bigram_scores, dense)
+        order = np.argsort(-fused)[:k]
+        hits = [SearchHit(self._chunks[i], float(fused[i]), self._ids[i]) for i in order
+                if word_scores[i] > 0 or bigram_scores[i] > 0 or collection is not None]
         th = self.thresholds()
+        top = [self._position[h.chunk_id] for h in hits[:3]]
+        word_cover = max((self._words.coverage(qw, i) for i in top), default=0.0)
         if chinese:
-            # how much of the question's IDF-weighted word mass the best passages hold
-            cover = max((self._words.coverage(qw, self._position[h.chunk_id]) for h in hits[:3]), default=0.0)
-            return SearchResult(hits, bool(hits) and cover >= th["zh_coverage"], cover, "zh")
-        return SearchResult(hits, bool(hits) and top_cosine >= th["en_cosine"], top_cosine, "en")
+            bigram_cover = max((self._bigrams.coverage(qb, i) for i in top), default=0.0)
+            found = word_cover >= th["zh_word_coverage"] and bigram_cover >= th["zh_bigram_coverage"]
+            return SearchResult(hits, bool(hits) and found, word_cover, "zh", bigram_cover=bigram_cover)
+        # an English question whose content words the corpus has no translation for
+        # (a company, a tax, a currency it never mentions) has no answer here
+        found = word_cover >= th["en_word_coverage"] and untranslated < th["en_untranslated"]
+        return SearchResult(hits, bool(hits) and found, word_cover, "en", untranslated=untranslated)
+
+    def _known(self, term: str) -> int:
+        """How many passages use ``term`` (a word, or failing that its rarest bigram)."""
+        assert self._words is not None and self._bigrams is not None
+        df = self._words.document_frequency(term)
+        if df:
+            return df
+        grams = [term[i : i + 2] for i in range(len(term) - 1)] or [term]
+        return min(self._bigrams.document_frequency(g) for g in grams)
 
     def search(self, query: str, k: int = 5) -> list[SearchHit]:
         return self.search_detailed(query, k).hits
