@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from tools.analytics import AnalyticsResult
 from tools.registry import Tool, ToolContext, ToolOutput, register
 
 
@@ -20,23 +21,7 @@ class RunAnalyticsArgs(BaseModel):
     )
 
 
-class AnalyticsAnswer(BaseModel):
-    """The same fields as `zhanggui sql --json`."""
-
-    question: str
-    semantic_query: dict[str, Any] | None = None
-    sql: str | None = None
-    dialect: str | None = None
-    columns: list[str] = Field(default_factory=list)
-    rows: list[list[Any]] = Field(default_factory=list)
-    kpis: list[Any] = Field(default_factory=list)
-    summary: str | None = None
-    chart: str | None = None
-    refused: bool = False
-    reason: str | None = None
-
-
-def run_analytics(context: ToolContext, args: RunAnalyticsArgs) -> AnalyticsAnswer:
+def run_analytics(context: ToolContext, args: RunAnalyticsArgs) -> AnalyticsResult:
     from tools.analytics import ask_warehouse, run_guarded_sql
 
     today = args.today or context.today
@@ -44,12 +29,9 @@ def run_analytics(context: ToolContext, args: RunAnalyticsArgs) -> AnalyticsAnsw
         result = run_guarded_sql(args.sql, context.settings, question=args.question)
     else:
         result = ask_warehouse(args.question, today=today, settings=context.settings)
-    data = result.model_dump(mode="json") if hasattr(result, "model_dump") else dict(result)
-    rows = [list(r) if isinstance(r, (list, tuple)) else [r] for r in data.get("rows") or []]
-    answer = AnalyticsAnswer.model_validate({**data, "rows": rows, "kpis": list(data.get("kpis") or [])})
-    if answer.sql:
-        context.sql.append(answer.sql)
-    return answer
+    if result.sql:
+        context.sql.append(result.sql)
+    return result
 
 
 def _table(columns: list[str], rows: list[list[Any]], limit: int = 20) -> str:
@@ -73,7 +55,7 @@ def _kpi_text(kpi: Any) -> str:
     return str(kpi)
 
 
-class RunAnalyticsTool(Tool[RunAnalyticsArgs, AnalyticsAnswer]):
+class RunAnalyticsTool(Tool[RunAnalyticsArgs, AnalyticsResult]):
     name = "run_analytics"
     description = (
         "Answer a question about the shop's numbers (GMV, orders, conversion, refunds, ads, inventory, "
@@ -81,16 +63,16 @@ class RunAnalyticsTool(Tool[RunAnalyticsArgs, AnalyticsAnswer]):
         "returns the table, the SQL, the KPI definitions used and a one-sentence summary."
     )
     args_model = RunAnalyticsArgs
-    result_model = AnalyticsAnswer
+    result_model = AnalyticsResult
     intents = ("analytics",)
 
-    def execute(self, context: ToolContext, args: RunAnalyticsArgs) -> AnalyticsAnswer:
+    def execute(self, context: ToolContext, args: RunAnalyticsArgs) -> AnalyticsResult:
         return run_analytics(context, args)
 
     def offline_args(self, message: str, context: ToolContext) -> RunAnalyticsArgs | None:
         return RunAnalyticsArgs(question=message, today=context.today)
 
-    def compose(self, result: AnalyticsAnswer, context: ToolContext) -> ToolOutput:
+    def compose(self, result: AnalyticsResult, context: ToolContext) -> ToolOutput:
         data = result.model_dump(mode="json")
         if result.refused:
             return ToolOutput(f"这个问题我不能执行：{result.reason or '不在允许的查询范围内'}", data=data)
