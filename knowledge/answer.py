@@ -66,11 +66,24 @@ def best_sentences(question: str, hits: list[SearchHit], limit: int = 3) -> list
     return picked
 
 
+# Structured passages carry the line a reader needs first: a rule's legal basis, a KPI's definition.
+_KEY_LINE = {"compliance_rule": "法律依据", "kpi": "定义"}
+
+
+def _with_key_line(hits: list[SearchHit], picked: list[tuple[SearchHit, str]]) -> list[tuple[SearchHit, str]]:
+    top = hits[0]
+    prefix = _KEY_LINE.get(top.chunk.kind)
+    if not prefix or any(s.startswith(prefix) for h, s in picked if h is top):
+        return picked
+    line = next((s for s in _sentences(top.chunk.text) if s.startswith(prefix)), None)
+    return [(top, line), *picked] if line else picked
+
+
 def answer_question(kb: KnowledgeBase, question: str, k: int = 5) -> Answer:
     result = kb.search_detailed(question, k=k)
     if not result.found:
         return Answer(NOT_FOUND_ZH if result.language == "zh" else NOT_FOUND_EN, [], False)
-    picked = best_sentences(question, result.hits)
+    picked = _with_key_line(result.hits, best_sentences(question, result.hits))
     citations: list[Citation] = []
     lines: list[str] = []
     for hit, sentence in picked:

@@ -259,3 +259,14 @@ def test_shipped_corpus_has_the_playbooks_and_handbook() -> None:
     names = {p.name for p in CORPUS.rglob("*.md")}
     assert {"double11_campaign.md", "private_domain_wecom.md", "growth_conversion.md",
             "customer_service_handbook.md"} <= names
+
+
+@pytest.mark.parametrize("question, source, must_contain", [
+    ("为什么不能写'全网最低价'?", "false_price.yaml", "明码标价和禁止价格欺诈规定"),
+    ("什么是复购率?", "kpis.yaml", "复购率"),
+])
+def test_rules_and_kpis_are_answered_from_their_own_files(seeded_kb, question: str, source: str,
+                                                         must_contain: str) -> None:
+    answer = answer_question(seeded_kb, question)
+    assert answer.found and answer.citations[0].source == source
+    assert must_contain in answer.answer
