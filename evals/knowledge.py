@@ -67,7 +67,8 @@ def score(kb, cases: list[dict]) -> dict[str, float]:  # type: ignore[no-untyped
 
 
 def benchmark(kb, questions: list[str]) -> dict[str, float]:  # type: ignore[no-untyped-def]
-    kb.search(questions[0])  # load indexes once, as a server would
+    kb.search(questions[0])  # load indexes (and, below, the dictionary) once, as a server would
+    kb.search("How is the budget split?")
     times = []
     for _ in range(3):
         for q in questions:
@@ -77,9 +78,33 @@ def benchmark(kb, questions: list[str]) -> dict[str, float]:  # type: ignore[no-
     return {"search p50 ms": statistics.median(times), "search p95 ms": sorted(times)[int(0.95 * len(times))]}
 
 
+def ingest_bench(kb) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    """Ingest throughput without vectors (load, clean, section, store), the embedder's own
+    rate, and a re-ingest of unchanged files (content hashes: nothing to do)."""
+    import tempfile
+
+    from knowledge.base import KnowledgeBase
+
+    paths = [REPO / "knowledge" / "corpus"] + ([SHARED / "seeds"] if (SHARED / "seeds").is_dir() else [])
+    with tempfile.TemporaryDirectory() as tmp:
+        started = time.perf_counter()
+        report = KnowledgeBase(Path(tmp), None).ingest(paths)
+        lexical = report.chunks / (time.perf_counter() - started)
+    out = {"ingest chunks/s (no vectors)": lexical}
+    if kb.embedder is not None:
+        texts = [c.text for c in list(kb.iter_chunks())[:64]]
+        started = time.perf_counter()
+        kb.embedder.embed_documents(texts)
+        out["embedding chunks/s"] = len(texts) / (time.perf_counter() - started)
+    started = time.perf_counter()
+    kb.ingest(paths)
+    out["re-ingest unchanged s"] = time.perf_counter() - started
+    return out
+
+
 def run(bench: bool = False, home: Path | None = None) -> dict:
     home = home or REPO / ".zhanggui" / "eval-knowledge"
-    kb, report, seconds = build_index(home)
+    kb, _, _ = build_index(home)
     figures: dict[str, object] = {"chunks": kb.stats()["chunks"]}
     all_cases: list[dict] = []
     for name, path in DATASETS.items():
@@ -91,11 +116,7 @@ def run(bench: bool = False, home: Path | None = None) -> dict:
         figures[name] = score(kb, cases)
     if bench and all_cases:
         figures["bench"] = benchmark(kb, [c["question"] for c in all_cases])
-        started = time.perf_counter()
-        kb.ingest([REPO / "knowledge" / "corpus"] + ([SHARED / "seeds"] if (SHARED / "seeds").is_dir() else []))
-        figures["bench"]["re-ingest unchanged s"] = time.perf_counter() - started
-        if report.chunks:
-            figures["bench"]["ingest chunks/s (this run)"] = report.chunks / max(seconds, 1e-9)
+        figures["bench"].update(ingest_bench(kb))
     print_table("knowledge", figures)
     return figures
 
