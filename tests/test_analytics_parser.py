@@ -48,6 +48,11 @@ TIMES = [
     ("GMV in November 2025", T, D(2025, 11, 1), D(2025, 12, 1)),
     ("GMV in Q2 2025", T, D(2025, 4, 1), D(2025, 7, 1)),
     ("GMV yesterday", T, D(2025, 11, 30), D(2025, 12, 1)),
+    ("Daily GMV from Nov 3 to Nov 9, 2025", T, D(2025, 11, 3), D(2025, 11, 10)),
+    ("GMV from November 3 to 9", T, D(2025, 11, 3), D(2025, 11, 10)),
+    ("GMV between 1 October and 15 October 2025", T, D(2025, 10, 1), D(2025, 10, 16)),
+    ("GMV on Nov 11, 2024", T, D(2024, 11, 11), D(2024, 11, 12)),
+    ("GMV on Dec 25", T, D(2024, 12, 25), D(2024, 12, 26)),  # not yet this year → last year's
 ]
 
 

@@ -116,6 +116,33 @@ def find_times(text: str, today: dt.date) -> list[TimeHit]:
         if day >= today:
             day = make_date(day.year - 1, day.month, day.day, m.group(0))
         add(m, day, day + dt.timedelta(days=1))
+    # English days: "Nov 3 to Nov 9, 2025", "from November 3 to 9", "Nov 3, 2025", "3 November 2025"
+    months_en = "|".join(sorted(EN_MONTHS, key=len, reverse=True))
+    en_day = rf"(?:({months_en})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?|(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({months_en})\.?)"
+    en_year = r"(?:,?\s*(\d{4}))?"
+
+    def en_point(mo: str | None, d: str | None, d2: str | None, mo2: str | None, y: str | None, raw: str) -> dt.date:
+        month, day = EN_MONTHS[mo or mo2 or ""], int(d or d2 or 0)
+        if y:
+            return make_date(int(y), month, day, raw)
+        guess = make_date(today.year, month, day, raw)
+        return guess if guess < today else make_date(today.year - 1, month, day, raw)
+
+    for m in re.finditer(rf"\b(?:from\s+|between\s+)?{en_day}{en_year}\s*(?:to|until|through|thru|and|-|–|~)\s*"
+                         rf"(?:{en_day}|(\d{{1,2}})(?:st|nd|rd|th)?\b){en_year}", text):
+        g = m.groups()
+        y = g[4] or g[10]
+        b_mo, b_d = (g[5], g[6]) if g[5] else ((g[8], g[7]) if g[8] else (g[0] or g[3], g[9]))
+        b = en_point(b_mo, b_d, None, None, y, m.group(0))
+        a = en_point(g[0], g[1], g[2], g[3], g[4] or (str(b.year) if (g[10] or g[4]) else None), m.group(0))
+        if not y and a > b:
+            a = make_date(a.year - 1, a.month, a.day, m.group(0))
+        add(m, a, b + dt.timedelta(days=1))
+    for m in re.finditer(rf"\b(?:on\s+)?{en_day}{en_year}\b", text):
+        if (m.group(1) or "") == "may" and not m.group(5):
+            continue
+        day = en_point(m.group(1), m.group(2), m.group(3), m.group(4), m.group(5), m.group(0))
+        add(m, day, day + dt.timedelta(days=1))
     # months: 2025年1月 / 2025-01 / 1月 / November 2025 / Nov 2025
     for m in re.finditer(rf"{_YEAR}(\d{{1,2}}|[一二三四五六七八九十]+)\s*月份?(?![\d日号])", text):
         y = _year_of(m.group(1) or m.group(2) or m.group(3), today)
@@ -125,7 +152,6 @@ def find_times(text: str, today: dt.date) -> list[TimeHit]:
         add(m, *month_range(y, mo))
     for m in re.finditer(r"(?<!\d)(\d{4})-(\d{1,2})(?![\d-])", text):
         add(m, *month_range(int(m.group(1)), int(m.group(2))))
-    months_en = "|".join(sorted(EN_MONTHS, key=len, reverse=True))
     for m in re.finditer(rf"\b(?:in\s+)?({months_en})\.?(?:\s+(?:of\s+)?(\d{{4}}))?\b", text):
         mo = EN_MONTHS[m.group(1)]
         if m.group(1) == "may" and not m.group(2):
