@@ -153,8 +153,11 @@ def ask_warehouse(question: str, *, today: dt.date | None = None, settings: Sett
         time_dims = {d for d in sq.dimensions if layer.dimensions[d].grain}
         cols = [sq.dimensions[0], *[c for c in result.columns if c not in sq.dimensions]]
         idx = [result.columns.index(c) for c in cols]
+        metric_kpis = [layer.kpi(m) for m in sq.metrics]
         path = render_chart(cols, [[r[i] for i in idx] for r in rows], title=question[:40], labels=labels,
-                            time_dims=time_dims, out_dir=chart_dir or Path(settings.home) / "charts")
+                            time_dims=time_dims, out_dir=chart_dir or Path(settings.home) / "charts",
+                            metrics=[k.id for k in metric_kpis],
+                            percent={k.id for k in metric_kpis if k.unit in ("%", "％")})
         chart = str(path) if path else None
     summary = _summary(sq, layer, result.columns, rows)
     if sq.notes:

@@ -51,10 +51,13 @@ def _font() -> Any:
 
 
 def render_chart(columns: list[str], rows: list[list[Any]], *, title: str, labels: dict[str, str],
-                 time_dims: set[str], out_dir: Path) -> Path | None:
+                 time_dims: set[str], out_dir: Path, metrics: list[str] | None = None,
+                 percent: set[str] | None = None) -> Path | None:
     """Line chart for a time series, bar chart for a breakdown; None when there is nothing to draw.
 
-    ``labels`` maps column names to the Chinese names shown on the axes and legend.
+    ``labels`` maps column names to the Chinese names shown on the axes and legend; the first
+    of ``metrics`` (the ones the question asked for) is drawn, a second one on its own axis;
+    ``percent`` columns hold fractions and are drawn as percentages.
     """
     if len(rows) < 2 or len(columns) < 2:
         return None
@@ -64,14 +67,25 @@ def render_chart(columns: list[str], rows: list[list[Any]], *, title: str, label
                and any(isinstance(r[i], (int, float)) for r in rows)]
     if not numeric:
         return None
-    metric_i = numeric[-1] if not columns[numeric[-1]].endswith(("_growth", "_share")) else numeric[0]
+    asked = [columns.index(m) for m in (metrics or []) if m in columns and columns.index(m) in numeric]
+    if asked:
+        metric_i = asked[0]
+    else:
+        metric_i = numeric[-1] if not columns[numeric[-1]].endswith(("_growth", "_share")) else numeric[0]
+    second_i = asked[1] if len(asked) > 1 else None
+    percent = percent or set()
+
+    def values(i: int) -> list[float]:
+        scale = 100.0 if columns[i] in percent else 1.0
+        return [float(r[i]) * scale if r[i] is not None else 0.0 for r in rows]
+
     font = _font()
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(9, 4.8), dpi=110)
     try:
         xs = [r[0] for r in rows]
-        ys = [float(r[metric_i]) if r[metric_i] is not None else 0.0 for r in rows]
+        ys = values(metric_i)
         if dim in time_dims:
             xs = [dt.date.fromisoformat(x) if isinstance(x, str) else x for x in xs]
             ax.plot(xs, ys, marker="o", linewidth=1.8, color="#c0392b")
@@ -85,6 +99,14 @@ def render_chart(columns: list[str], rows: list[list[Any]], *, title: str, label
         ax.set_title(title, **kw)
         ax.set_xlabel(labels.get(dim, dim), **kw)
         ax.set_ylabel(labels.get(columns[metric_i], columns[metric_i]), **kw)
+        if second_i is not None:
+            twin = ax.twinx()
+            positions = xs if dim in time_dims else list(range(len(xs)))
+            twin.plot(positions, values(second_i), marker="o", linewidth=1.8, color="#c0392b")
+            twin.set_ylabel(labels.get(columns[second_i], columns[second_i]), **kw)
+            if font is not None:
+                for t in twin.get_yticklabels():
+                    t.set_fontproperties(font)
         if font is not None:
             for t in ax.get_xticklabels() + ax.get_yticklabels():
                 t.set_fontproperties(font)
