@@ -15,6 +15,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 
 INTENTS = ("knowledge", "analytics", "compliance", "copy", "campaign_plan", "cs_reply")
 HELP = "help"
@@ -26,7 +27,7 @@ MIN_SCORE = 1.0
 CLARIFY_RATIO = 0.8
 
 _METRIC = (
-    r"gmv|成交额|销售额|营业额|交易额|支付金额|拍下金额|下单金额|净成交|销量|订单数|订单量|买家数|件数|"
+    r"gmv|成交额|成交|卖了多少|卖了几|销售额|营业额|交易额|支付金额|拍下金额|下单金额|净成交|销量|订单数|订单量|买家数|件数|"
     r"客单价|笔单价|访客|uv|pv|浏览量|流量|转化率|加购|收藏率|退款|退货率|新客|老客|复购|留存|ltv|cac|"
     r"广告花费|投放|roi|roas|ctr|cpc|cpm|点击率|投产比|毛利|库存周转|动销率|响应时长|询单转化|满意度|nps|"
     r"好评率|revenue|sales|orders|conversion|refund|visitors|traffic|spend|retention|repurchase|aov|margin"
@@ -43,21 +44,26 @@ _DIM = (
 )
 _ASK_NUMBER = r"多少|几个|几单|是多少|排名|前\s*\d+|top\s*\d+|最高|最低|同比|环比|对比|涨了|降了|增长|占比|how much|how many|what was|compare|ranking"
 _DEFINE = r"什么是|是什么意思|什么意思|怎么算|如何计算|怎么计算|计算公式|公式|定义|口径|指的是|含义|what is|what does|definition|how is .* calculated|define|meaning of"
-_CHECK = r"检查|审核|审一下|查一下.*(违规|合规)|合规吗|违规吗|有没有违规|是否违规|是否合规|有违规|违规词|违禁词|敏感词|极限词|能不能发|能发吗|过审|风险|check (?:this|the|my)|compliant|compliance check|violat|review this"
+_CHECK = r"检查|审核|审一下|复核|核查|把关|合不合规|违不违规|看看.{0,6}(?:合规|违规)|查一下.*(违规|合规)|合规吗|违规吗|有没有违规|是否违规|是否合规|有违规|违规词|违禁词|敏感词|极限词|能不能发|能发吗|过审|风险|check (?:this|the|my)|compliant|compliance check|violat|review this"
 _PAYLOAD = r"[:：]\s*\S.{5,}|[“\"「『].{6,}[”\"」』]"
 _CS = (
     r"顾客|客户|买家|消费者|customer|buyer|shopper|客人"
 )
-_CS_ASK = r"怎么回|如何回|回复|话术怎么说|怎么答复|应答|安抚|reply|respond|answer (?:the|this|a) customer|draft a response"
+_CS_ASK = r"怎么(?:跟|和|给|对)?.{0,3}(?:回|说|解释|沟通|处理|应对)|如何回|回复|回他|回她|话术怎么说|怎么答复|应答|安抚|reply|respond|answer (?:the|this|a) customer|draft a response"
 _CS_MSG = r"我的快递|我的订单|收到的|还没发货|什么时候发货|破损|坏了|少发|发错|能退吗|可以退|退款怎么|物流|订单号|order\s*#?\d|我要投诉|差评|发票|价保|退差价"
+_COPY_OBJECT = r"文案|标题|卖点|详情|笔记|话术|口播|slogan|广告语|口号|脚本|朋友圈|推文|海报|文章|帖子|开场白|tagline|caption"
 _COPY = (
-    r"写(?:一|个|几|段|篇|条|份)?.{0,8}(?:文案|标题|卖点|详情|笔记|话术|口播|slogan|广告语|短视频脚本|脚本)|帮我写|帮忙写|来一?段|起个标题|"
-    r"改写|润色|提炼.{0,6}卖点|write (?:a|an|some|me)|draft (?:a|an|some) (?:post|caption|title|copy)|copywriting"
+    rf"写(?!的|好的|了|得)(?:一|两|三|几|个|段|篇|条|句|份|版|套|些|\d)*.{{0,10}}(?:{_COPY_OBJECT})|帮我写|帮忙写|来一?段|起个标题|"
+    rf"(?:整|想|来|出|起|拟|编|弄|搞)(?:一|两|三|几|\d)*(?:个|段|篇|条|句|份|版|套|些).{{0,10}}(?:{_COPY_OBJECT})|"
+    r"(?:文案|标题|这段|这句|这条|描述|卖点|笔记).{0,8}改(?:得|一下|改|成)|"
+    r"改写|润色|重写|提炼.{0,6}卖点|write (?:a|an|some|me)|draft (?:a|an|some) (?:post|caption|title|copy)|copywriting|"
+    r"(?:need|want|give me|come up with) (?:a|an|some|\d+|a few) .{0,20}(?:captions?|taglines?|titles?|slogans?|posts?|copy)"
 )
 _COPY_NOUN = r"种草文案|种草笔记|朋友圈文案|小红书笔记|直播话术|商品标题|产品描述|详情页文案|主图文案|product description|tagline|ad copy|caption"
 _PLAN = (
     r"活动方案|活动策划|大促方案|策划(?:一|个|下)|排期|节奏规划|活动规划|营销方案|营销计划|推广计划|投放计划|作战计划|全案|"
-    r"做(?:一|个)?(?:份|个)?.{0,8}(?:方案|计划|规划)|目标\s*\d|预算\s*\d|gmv目标|campaign plan|plan (?:a|the|our)|promotion plan|launch plan"
+    r"(?:做|出|给|弄|搞|写|拿|整|来|列|定)(?:一|个|份|套|下)*.{0,10}(?:方案|计划|规划|排期)|活动.{0,6}(?:安排|规划|策划)|"
+    r"目标\s*\d|预算\s*\d|gmv目标|(?:campaign|promo|promotion|launch|marketing|event|sales?|holiday) plan|plan (?:a|the|our|for)"
 )
 _KNOW = (
     r"怎么做|如何做|怎么提升|如何提升|怎么提高|如何提高|有哪些|有什么|该做什么|要做什么|做什么|注意什么|注意事项|流程|步骤|方法|策略|技巧|"
@@ -65,6 +71,27 @@ _KNOW = (
     r"how (?:do|to|can|should)|what should|why|policy|rule|guide|best practice|steps"
 )
 _GREET = r"^(?:你好|您好|hi|hello|hey|在吗|在不在|嗨|哈喽|早上好|晚上好)[!！。.\s]*$|你能做什么|你会什么|能帮我做什么|怎么用|使用说明|帮助|^help$|what can you do|how do i use"
+# A question form: what makes "蓄水期一般从哪天开始?" a question rather than a command.
+_QUESTION = (
+    r"[?？]\s*$|吗|呢|么|怎么|如何|什么|哪|谁|多少|多久|多长|几|是否|能否|可否|要不要|有没有|是不是|能不能|可不可以|会不会|"
+    r"^(?:is|are|can|could|should|do|does|did|what|how|why|when|where|which|who|will|would)\b|\b(?:how|what|why|when|which)\b"
+)
+# Operations words the corpus vocabulary (KPI aliases, search dictionary, glossary) may not hold.
+_DOMAIN_EXTRA = (
+    r"退货|退款|运费|快递|物流|发货|售后|售前|咨询|客服|店铺|商品|宣传|广告|文案|标题|标注|处罚|罚款|资质|合规|违规|广告法|"
+    r"划线价|原价|化妆品|食品|保健|会员|粉丝|活动|优惠|券|直播|主播|达人|种草|投流|推广|营销|上新|选品|类目|"
+    r"\b(?:cosmetics?|listings?|ads?|advert\w*|claims?|sellers?|stores?|shops?|products?|promos?|coupons?)\b"
+)
+# Glossary entries too general to mark a message as being about operations.
+_GENERIC_EN = {
+    "how long", "whole", "overall", "rate", "share", "ratio", "process", "plan", "project", "team", "target", "targets",
+    "goal", "risk", "ai", "red", "host", "agent", "performance", "training", "talent", "organization", "benefit", "peak",
+    "buffer", "backup", "algorithm", "recommendation", "automation", "content", "brand", "script", "pitch", "return",
+    "ship", "stock", "milestone", "incentive", "standardization", "success rate", "emergency plan", "contingency",
+    "dashboard", "tier", "layered", "project", "org structure", "exchange", "recall",
+}
+# Colloquial spellings folded before matching ("咋回" is "怎么回", "啥原因" is "什么原因").
+_COLLOQUIAL = {"咋": "怎么", "啥": "什么", "木有": "没有", "肿么": "怎么"}
 _CHANNELS = r"天猫|淘宝|京东|拼多多|抖音|小红书|微信小程序|快手|tmall|taobao|jd|pdd|douyin|xiaohongshu"
 
 # A follow-up only makes sense after the intent it continues.
@@ -104,7 +131,7 @@ def _sig(name: str, pattern: str, weight: float) -> Signal:
 def _signals() -> dict[str, list[Signal]]:
     return {
         "analytics": [
-            _sig("metric", _METRIC, 0.8),
+            _sig("metric", _vocabulary()[0].pattern, 0.8),
             _sig("time", _TIME, 0.6),
             _sig("dimension", _DIM, 0.6),
             _sig("number-question", _ASK_NUMBER, 0.5),
@@ -119,7 +146,7 @@ def _signals() -> dict[str, list[Signal]]:
             _sig("define", _DEFINE, 1.0),
             _sig("question-mark", r"[?？]$", 0.2),
             _sig("question-word", r"怎么|如何|哪些|什么|怎样|多久|多长时间|吗[?？]?$|是否|要不要|需不需要|能否|how|what|which|when|can we|should", 0.6),
-            _sig("rule-question", r"规定|法规|广告法|条例|规则|政策|资质|算.{1,12}吗|合法吗|允许|regulation|allowed|legal", 0.8),
+            _sig("rule-question", r"规定|法规|广告法|条例|规则|政策|资质|算.{1,12}吗|合法吗|允许|(?:说法|用语|词|字眼|表述|措辞|写法).{0,6}(?:能用|能不能|可以|能写|算|属于)|regulation|allowed|legal", 0.8),
             _sig("domain", r"退货|退款规则|发货|发票|价保|价格保护|破损|赔付|化妆品|食品|宣传|用户|会员|复购|新客|沉默|唤醒|触达|加好友|私域|社群|"
                  r"店铺|运营|直播|主播|达人|内容|流量|转化|promotion|customer|community|private domain|double 11|618", 0.4),
             _sig("playbook-topic", r"私域|企微|企业微信|社群|双十一|双11|618|预热|蓄水|爆发期|返场|大促|会员|拉新|用户分层|直播|种草|达人|售后政策|七天无理由|退货规则|发货时效", 0.3),
@@ -127,6 +154,9 @@ def _signals() -> dict[str, list[Signal]]:
         "compliance": [
             _sig("check-verb", _CHECK, 1.3),
             _sig("payload", _PAYLOAD, 0.3),
+            # "这句能用吗：“…”" checks the quoted text; without a text it asks about a rule.
+            _sig("usable-ask", r"能用吗|能不能用|可以用吗|可不可以用|能发吗|能不能发|能这么写吗|可以这么写吗|有没有问题|有问题吗|"
+                 r"行不行|is this ok|can (?:we|i) (?:use|post) this", 0.9),
             _sig("ad-terms", r"最好|第一|顶级|最佳|国家级|特供|根治|治疗|包过|稳赚|史上最|全网最低|美白|祛斑|100%|万能|绝对", 0.3),
         ],
         "copy": [
@@ -138,6 +168,7 @@ def _signals() -> dict[str, list[Signal]]:
             _sig("plan", _PLAN, 1.4),
             _sig("event", r"双十一|双11|618|年货节|三八节|双12|大促|新品上市|周年庆|black friday", 0.3),
             _sig("target", r"预算|目标|gmv目标|budget|goal|target", 0.3),
+            _sig("budget-figure", r"(?:预算|budget)\D{0,6}\d", 0.5),
         ],
         "cs_reply": [
             _sig("customer", _CS, 0.7),
@@ -152,6 +183,47 @@ def _compiled() -> dict[str, list[tuple[re.Pattern[str], Signal]]]:
     return {intent: [(re.compile(s.pattern, re.I), s) for s in sigs] for intent, sigs in _signals().items()}
 
 
+def _alternation(words: set[str]) -> str:
+    """One regex alternative per word, longest first; Latin words need word boundaries."""
+    parts = []
+    for word in sorted(words, key=len, reverse=True):
+        escaped = re.escape(word.lower())
+        parts.append(escaped if re.search(r"[\u4e00-\u9fff]", word) else rf"\b{escaped}\b")
+    return "|".join(parts) or r"(?!)"
+
+
+@lru_cache(maxsize=1)
+def _vocabulary() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """(metric names, operations terms), read from the corpus so new KPIs and terms route without code.
+
+    Metrics: every KPI name and alias in kpis.yaml. Terms: the search dictionary, the English
+    glossary and the metrics. A missing or broken file leaves the built-in patterns alone.
+    """
+    metrics: set[str] = set()
+    terms: set[str] = set()
+    corpus = Path(__file__).resolve().parent.parent / "knowledge" / "corpus"
+    try:
+        from knowledge.kpis import load_kpis
+
+        for kpi in load_kpis():
+            for name in (kpi.name, kpi.name_en, *kpi.aliases):
+                if name and len(name) >= (2 if re.search(r"[\u4e00-\u9fff]", name) else 3):
+                    metrics.add(name)
+    except Exception:  # the KPI file has its own loader that reports errors; routing must go on
+        pass
+    try:
+        terms |= {line.split()[0] for line in (corpus / "userdict.jieba").read_text(encoding="utf-8").splitlines()
+                  if line.strip() and not line.startswith("#")}
+        from knowledge.crosslingual import glossary
+
+        terms |= {k for k in glossary() if len(k) >= 3 and k not in _GENERIC_EN}
+    except Exception:  # without the dictionary the built-in domain words still apply
+        pass
+    metric = re.compile(f"{_METRIC}|{_alternation(metrics)}", re.I)
+    domain = re.compile(f"{_DOMAIN_EXTRA}|{_alternation(terms | metrics)}", re.I)
+    return metric, domain
+
+
 def normalize_message(text: str) -> str:
     """Fold full-width forms and case so patterns see one spelling; traditional → simplified."""
     text = unicodedata.normalize("NFKC", text).strip()
@@ -161,6 +233,8 @@ def normalize_message(text: str) -> str:
         text = to_simplified(text)
     except Exception:  # the router must keep working even if OpenCC is unavailable
         pass
+    for spoken, written in _COLLOQUIAL.items():
+        text = text.replace(spoken, written)
     return text.lower()
 
 
@@ -168,11 +242,17 @@ def score(text: str) -> tuple[dict[str, float], dict[str, list[str]]]:
     """Sum of matched signal weights per intent, with the names of the signals that fired."""
     scores: dict[str, float] = {}
     reasons: dict[str, list[str]] = {}
+    # The text under review ("检查：今天最后一天，全网最低") is data: only the request around it
+    # speaks for the other intents. Customer messages stay whole: they are what the reply answers.
+    request = text
+    if re.search(_PAYLOAD, text) and re.search(f"{_CHECK}|能用吗|能不能用|可以用吗|能发吗|有没有问题|有问题吗", text, re.I):
+        request = re.sub(_PAYLOAD, " ", text)
     for intent, signals in _compiled().items():
         total = 0.0
         fired: list[str] = []
+        seen = text if intent in ("compliance", "cs_reply") else request
         for pattern, sig in signals:
-            if pattern.search(text):
+            if pattern.search(seen):
                 total += sig.weight
                 fired.append(sig.name)
         scores[intent] = round(total, 3)
@@ -185,7 +265,7 @@ def _adjust(text: str, scores: dict[str, float], reasons: dict[str, list[str]]) 
     """Interactions between signals that a plain sum cannot express."""
     an, kn = reasons["analytics"], reasons["knowledge"]
     # A bare KPI name ("转化率", "GMV") could want the definition or the figure: ask.
-    if re.fullmatch(rf"(?:{_METRIC})\w{{0,2}}[?？]?", text, re.I):
+    if re.fullmatch(rf"(?:{_vocabulary()[0].pattern})\w{{0,2}}[?？]?", text, re.I):
         scores["analytics"] = scores["knowledge"] = 1.0
         return
     # A metric alone is a topic, not a query: a number needs a time, a breakdown or a number question.
@@ -194,8 +274,17 @@ def _adjust(text: str, scores: dict[str, float], reasons: dict[str, list[str]]) 
     # "什么是复购率" / "复购率怎么算" asks for the definition, not the figure.
     if "define" in kn and "metric" in an and "time" not in an:
         scores["analytics"] -= 0.6
-    # "为什么不能写'全网最低价'" asks about a rule; checking needs a check verb.
-    if "check-verb" not in reasons["compliance"]:
+    # No metric, no figure to fetch: "发券频率多少合适" asks for advice, not a query.
+    if "metric" not in an and not {"warehouse-write", "personal-data"} & set(an):
+        scores["analytics"] = min(scores["analytics"], 0.9)
+    # "为什么不能写'全网最低价'" asks about a rule; checking needs a check verb, or a usability
+    # ask ("能用吗") with the text to check.
+    co = reasons["compliance"]
+    if "usable-ask" in co and "payload" in co:
+        co.append("check-verb")
+    elif "usable-ask" in co:
+        scores["compliance"] -= 0.9
+    if "check-verb" not in co:
         scores["compliance"] = min(scores["compliance"], 0.5)
     # A customer-service reply needs someone to reply to.
     if "customer" not in reasons["cs_reply"] and "customer-message" not in reasons["cs_reply"]:
@@ -230,11 +319,37 @@ def _adjust(text: str, scores: dict[str, float], reasons: dict[str, list[str]]) 
         scores[intent] = round(max(scores[intent], 0.0), 3)
 
 
+# Words that join two requests in one message ("查下GMV，再给个方案", "写一篇笔记再检查一下").
+_JOINER = r"再|顺便|顺带|同时|然后|并且|并|还要|另外|以及|和|跟|also|and|plus|then"
+
+
+def _explicit_asks(reasons: dict[str, list[str]]) -> list[str]:
+    """Intents the message explicitly requests, as opposed to mentions."""
+    an, cs = set(reasons["analytics"]), set(reasons["cs_reply"])
+    asks = []
+    if "metric" in an and an & {"time", "dimension", "number-question", "query-verb"}:
+        asks.append("analytics")
+    if "check-verb" in reasons["compliance"]:
+        asks.append("compliance")
+    if "write" in reasons["copy"]:
+        asks.append("copy")
+    if "plan" in reasons["campaign_plan"]:
+        asks.append("campaign_plan")
+    if "customer" in cs and cs & {"reply-ask", "customer-message"}:
+        asks.append("cs_reply")
+    return asks
+
+
+def _about_operations(text: str) -> bool:
+    """A question that names something from the shop's world: worth a knowledge search."""
+    return bool(re.search(_QUESTION, text, re.I)) and bool(_vocabulary()[1].search(text))
+
+
 def _continues(text: str) -> bool:
     """A follow-up leans on the previous question; "上个月GMV是多少" names its metric and stands alone."""
     if re.search(r"^(?:那|换成|改成|只看|按|分|去掉|加上|再|what about|and |break|split|only )|呢[?？]?$", text, re.I):
         return True
-    return not re.search(_METRIC, text, re.I)
+    return not _vocabulary()[0].search(text)
 
 
 def route(message: str, last_intent: str | None = None) -> Route:
@@ -250,7 +365,15 @@ def route(message: str, last_intent: str | None = None) -> Route:
     scores, reasons = score(text)
     ranked = sorted(scores.items(), key=lambda kv: (-kv[1], INTENTS.index(kv[0])))
     (best, top), (second, runner) = ranked[0], ranked[1]
+    asks = sorted(_explicit_asks(reasons), key=lambda i: -scores[i])
+    if len(asks) >= 2 and re.search(_JOINER, text, re.I) and scores[asks[1]] > 0:
+        return Route(CLARIFY, scores, candidates=(asks[0], asks[1]), reasons=reasons)
     if top < MIN_SCORE:
+        # The knowledge base declines by itself when it holds nothing, so a question about
+        # operations that no tool claims is better searched than answered with the help text.
+        if _about_operations(text):
+            reasons["knowledge"] = [*reasons["knowledge"], "operations-question"]
+            return Route("knowledge", scores, candidates=("knowledge",), reasons=reasons)
         return Route(HELP, scores, reasons=reasons)
     if runner >= MIN_SCORE * 0.8 and runner >= top * CLARIFY_RATIO:
         return Route(CLARIFY, scores, candidates=(best, second), reasons=reasons)
