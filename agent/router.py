@@ -34,23 +34,23 @@ _METRIC = (
 )
 _TIME = (
     r"昨天|今天|前天|本周|上周|这周|本月|上个?月|上上个?月|这个月|今年|去年|前年|本季度|上季度|最近\s*\d+\s*[天日周月]|"
-    r"近\s*\d+\s*[天日周月]|过去\s*\d+|\d{4}\s*年|\d{1,2}\s*月份?|q[1-4]|上半年|下半年|期间|每天|每日|每周|每月|趋势|"
+    r"近\s*\d+\s*[天日周月]|过去\s*\d+|最近|近期|这两天|这几天|\d{4}\s*年|\d{1,2}\s*月份?|q[1-4]|上半年|下半年|期间|每天|每日|每周|每月|趋势|"
     r"yesterday|last (?:week|month|year|quarter)|this (?:week|month|year)|in (?:january|february|march|april|may|june|"
-    r"july|august|september|october|november|december)|\b20\d\d\b|trend|daily|monthly|weekly"
+    r"july|august|september|october|november|december)|\b20\d\d\b|trend|daily|monthly|weekly|recently|lately"
 )
 _DIM = (
     r"各渠道|按渠道|分渠道|各平台|各品类|按品类|各类目|按类目|分类目|各省|按省|各城市|按城市|各sku|各商品|按商品|各品牌|"
     r"按品牌|各客服|每个客服|会员等级|按年龄|性别|by channel|by category|by province|per channel|each channel|by sku"
 )
-_ASK_NUMBER = r"多少|几个|几单|是多少|排名|前\s*\d+|top\s*\d+|最高|最低|同比|环比|对比|涨了|降了|增长|占比|how much|how many|what was|compare|ranking"
-_DEFINE = r"什么是|是什么意思|什么意思|怎么算|如何计算|怎么计算|计算公式|公式|定义|口径|指的是|含义|what is|what does|definition|how is .* calculated|define|meaning of"
-_CHECK = r"检查|审核|审一下|复核|核查|把关|合不合规|违不违规|看看.{0,6}(?:合规|违规)|查一下.*(违规|合规)|合规吗|违规吗|有没有违规|是否违规|是否合规|有违规|违规词|违禁词|敏感词|极限词|能不能发|能发吗|过审|风险|check (?:this|the|my)|compliant|compliance check|violat|review this"
-_PAYLOAD = r"[:：]\s*\S.{5,}|[“\"「『].{6,}[”\"」』]"
+_ASK_NUMBER = r"多少|几个|几单|是多少|排名|前\s*\d+|top\s*\d+|最高|最低|同比|环比|对比|涨了|降了|增长|占比|掉|跌|下滑|下降|上升|上涨|波动|how much|how many|what was|compare|ranking"
+_DEFINE = r"拆解成|拆成|由哪些|构成|组成|因子|因素|取决于|什么是|是什么意思|什么意思|怎么算|如何计算|怎么计算|计算公式|公式|定义|口径|指的是|含义|what is|what does|definition|how is .* calculated|define|meaning of"
+_CHECK = r"检查|审核|审一下|复核|核查|把关|合不合规|违不违规|看看.{0,6}(?:合规|违规)|查一下.*(违规|合规)|合规吗|违规吗|有没有违规|是否违规|是否合规|有违规|违规词|违禁词|敏感词|极限词|能不能发|能发吗|过审|风险|check (?:this|the|my)|compliant|compliance check|violat|review (?:this|these|the following)|please review|can you review|\breview\s*:"
+_PAYLOAD = r"[:：]\s*\S.{5,}|[“\"「『].{6,}[”\"」』]|(?:^|[\s:：])'[^']{6,}'"
 _CS = (
     r"顾客|客户|买家|消费者|customer|buyer|shopper|客人"
 )
 _CS_ASK = r"怎么(?:跟|和|给|对)?.{0,3}(?:回|说|解释|沟通|处理|应对)|如何回|回复|回他|回她|话术怎么说|怎么答复|应答|安抚|reply|respond|answer (?:the|this|a) customer|draft a response"
-_CS_MSG = r"我的快递|我的订单|收到的|还没发货|什么时候发货|破损|坏了|少发|发错|能退吗|可以退|退款怎么|物流|订单号|order\s*#?\d|我要投诉|差评|发票|价保|退差价"
+_CS_MSG = r"(?:说|问|发来|留言|反馈|讲|says|asks|wrote)\s*[:：]|我的快递|我的订单|收到的|还没发货|什么时候发货|破损|坏了|少发|发错|能退吗|可以退|退款怎么|物流|订单号|order\s*#?\d|我要投诉|差评|发票|价保|退差价"
 _COPY_OBJECT = r"文案|标题|卖点|详情|笔记|话术|口播|slogan|广告语|口号|脚本|朋友圈|推文|海报|文章|帖子|开场白|tagline|caption"
 _COPY = (
     rf"写(?!的|好的|了|得)(?:一|两|三|几|个|段|篇|条|句|份|版|套|些|\d)*.{{0,10}}(?:{_COPY_OBJECT})|帮我写|帮忙写|来一?段|起个标题|"
@@ -62,7 +62,7 @@ _COPY = (
 _COPY_NOUN = r"种草文案|种草笔记|朋友圈文案|小红书笔记|直播话术|商品标题|产品描述|详情页文案|主图文案|product description|tagline|ad copy|caption"
 _PLAN = (
     r"活动方案|活动策划|大促方案|策划(?:一|个|下)|排期|节奏规划|活动规划|营销方案|营销计划|推广计划|投放计划|作战计划|全案|"
-    r"(?:做|出|给|弄|搞|写|拿|整|来|列|定)(?:一|个|份|套|下)*.{0,10}(?:方案|计划|规划|排期)|活动.{0,6}(?:安排|规划|策划)|"
+    r"(?:做|出|给|弄|搞|写|拿|整|来|列|定)(?:我|我们|咱们)?(?:一|个|份|套|下)*.{0,10}(?:方案|计划|规划|排期|节奏)|节奏安排|节奏规划|活动.{0,6}(?:安排|规划|策划)|"
     r"目标\s*\d|预算\s*\d|gmv目标|(?:campaign|promo|promotion|launch|marketing|event|sales?|holiday) plan|plan (?:a|the|our|for)"
 )
 _KNOW = (
@@ -73,8 +73,8 @@ _KNOW = (
 _GREET = r"^(?:你好|您好|hi|hello|hey|在吗|在不在|嗨|哈喽|早上好|晚上好)[!！。.\s]*$|你能做什么|你会什么|能帮我做什么|怎么用|使用说明|帮助|^help$|what can you do|how do i use"
 # A question form: what makes "蓄水期一般从哪天开始?" a question rather than a command.
 _QUESTION = (
-    r"[?？]\s*$|吗|呢|么|怎么|如何|什么|哪|谁|多少|多久|多长|几|是否|能否|可否|要不要|有没有|是不是|能不能|可不可以|会不会|"
-    r"^(?:is|are|can|could|should|do|does|did|what|how|why|when|where|which|who|will|would)\b|\b(?:how|what|why|when|which)\b"
+    r"[?？]\s*$|吗|呢|么|怎么|怎样|如何|什么|(.)不\1|哪|谁|多少|多久|多长|几|是否|能否|可否|要不要|有没有|是不是|能不能|可不可以|会不会|"
+    r"^(?:is|are|can|could|should|do|does|did|what|how|why|when|where|which|who|will|would|any)\b|\b(?:how|what|why|when|which)\b|tips|advice"
 )
 # Operations words the corpus vocabulary (KPI aliases, search dictionary, glossary) may not hold.
 _DOMAIN_EXTRA = (
@@ -146,7 +146,7 @@ def _signals() -> dict[str, list[Signal]]:
             _sig("define", _DEFINE, 1.0),
             _sig("question-mark", r"[?？]$", 0.2),
             _sig("question-word", r"怎么|如何|哪些|什么|怎样|多久|多长时间|吗[?？]?$|是否|要不要|需不需要|能否|how|what|which|when|can we|should", 0.6),
-            _sig("rule-question", r"规定|法规|广告法|条例|规则|政策|资质|算.{1,12}吗|合法吗|允许|(?:说法|用语|词|字眼|表述|措辞|写法).{0,6}(?:能用|能不能|可以|能写|算|属于)|regulation|allowed|legal", 0.8),
+            _sig("rule-question", r"规定|法规|广告法|条例|规则|政策|资质|算.{1,12}吗|算不算|属不属于|合法吗|允许|(?:说法|用语|词|字眼|表述|措辞|写法).{0,6}(?:能用|能不能|可以|能写|算|属于)|regulation|allowed|legal", 0.8),
             _sig("domain", r"退货|退款规则|发货|发票|价保|价格保护|破损|赔付|化妆品|食品|宣传|用户|会员|复购|新客|沉默|唤醒|触达|加好友|私域|社群|"
                  r"店铺|运营|直播|主播|达人|内容|流量|转化|promotion|customer|community|private domain|double 11|618", 0.4),
             _sig("playbook-topic", r"私域|企微|企业微信|社群|双十一|双11|618|预热|蓄水|爆发期|返场|大促|会员|拉新|用户分层|直播|种草|达人|售后政策|七天无理由|退货规则|发货时效", 0.3),
@@ -155,7 +155,7 @@ def _signals() -> dict[str, list[Signal]]:
             _sig("check-verb", _CHECK, 1.3),
             _sig("payload", _PAYLOAD, 0.3),
             # "这句能用吗：“…”" checks the quoted text; without a text it asks about a rule.
-            _sig("usable-ask", r"能用吗|能不能用|可以用吗|可不可以用|能发吗|能不能发|能这么写吗|可以这么写吗|有没有问题|有问题吗|"
+            _sig("usable-ask", r"能用吗|能不能用|可以用吗|可不可以用|能发吗|能不能发|能这么写吗|可以这么写吗|有没有问题|有问题吗|会不会(?:违规|违法|有问题|被罚)|能过吗|"
                  r"行不行|is this ok|can (?:we|i) (?:use|post) this", 0.9),
             _sig("ad-terms", r"最好|第一|顶级|最佳|国家级|特供|根治|治疗|包过|稳赚|史上最|全网最低|美白|祛斑|100%|万能|绝对", 0.3),
         ],
@@ -292,9 +292,13 @@ def _adjust(text: str, scores: dict[str, float], reasons: dict[str, list[str]]) 
     if "customer" in reasons["cs_reply"] and ("reply-ask" in reasons["cs_reply"] or "customer-message" in reasons["cs_reply"]):
         scores["cs_reply"] += 0.5
     # Writing or planning asks are explicit requests; they outrank the topic words they contain.
+    replying = {"customer", "reply-ask"} <= set(reasons["cs_reply"])
     if "write" in reasons["copy"] and "check-verb" not in reasons["compliance"]:
         scores["knowledge"] -= 0.5
-        scores["cs_reply"] = min(scores["cs_reply"], 0.5)
+        if not replying:
+            scores["cs_reply"] = min(scores["cs_reply"], 0.5)
+    if replying:  # "帮我写个回复" to a customer is a reply, not marketing copy
+        scores["copy"] -= 0.6
     # "销量最高的SKU有哪些" wants a ranking from the data, not an article.
     if "metric" in an and "number-question" in an and "define" not in kn:
         scores["knowledge"] -= 0.6

@@ -35,6 +35,13 @@ CASES = [
     # the text under review is data, whatever words it holds
     ("这句能用吗：“今天最后一天，全网最低价”", None, "compliance"),
     ("“最高级”这种说法能用吗", None, "knowledge"),
+    ("这样写算不算夸大宣传", None, "knowledge"),
+    ("复购率受哪些因素影响", None, "knowledge"),
+    ("店铺的转化率最近是不是下滑了", None, "analytics"),
+    ("客户留言：你们是不是正品？", None, "cs_reply"),
+    ("the customer says the box was crushed, help me write a reply", None, "cs_reply"),
+    ("please review: 'Best price guaranteed forever'", None, "compliance"),
+    ("给我一个年货节的整体节奏", None, "campaign_plan"),
     # two explicit asks joined in one message
     ("拉一下上周的退款率，再帮我写个改进方案", None, CLARIFY),
     # follow-ups depend on what came before
