@@ -200,15 +200,46 @@ def _without_overlaps(hits: list[Hit]) -> list[Hit]:
     ends: dict[int, int] = {}
     chosen: dict[int, Hit] = {}
     for hit in ordered:
-        i = bisect_left(starts, hit.start)
-        if i > 0 and ends[starts[i - 1]] > hit.start:
+        placed = _place(hit, starts, ends)
+        if placed is None and hit.by_pattern:
+            placed = _place(_trimmed(hit, starts, ends), starts, ends)
+        if placed is None:
             continue
-        if i < len(starts) and starts[i] < hit.end:
-            continue
-        insort(starts, hit.start)
-        ends[hit.start] = hit.end
-        chosen[hit.start] = hit
+        insort(starts, placed.start)
+        ends[placed.start] = placed.end
+        chosen[placed.start] = placed
     return [chosen[s] for s in starts]
+
+
+def _place(hit: Hit | None, starts: list[int], ends: dict[int, int]) -> Hit | None:
+    """The hit itself when it overlaps nothing chosen so far, else None."""
+    if hit is None:
+        return None
+    i = bisect_left(starts, hit.start)
+    if i > 0 and ends[starts[i - 1]] > hit.start:
+        return None
+    if i < len(starts) and starts[i] < hit.end:
+        return None
+    return hit
+
+
+def _trimmed(hit: Hit, starts: list[int], ends: dict[int, int]) -> Hit | None:
+    """A pattern hit cut back to the part a longer neighbour does not cover.
+
+    Spaces between Chinese words are dropped before matching (they are a common evasion), so in a
+    title such as “穿十年不坏 全网销量第一” a pattern's optional tail can run into the next phrase;
+    the claim itself is still there and should be reported. Kept when at least two characters and
+    half of the hit remain.
+    """
+    i = bisect_left(starts, hit.start)
+    left = starts[i - 1] if i > 0 and ends[starts[i - 1]] > hit.start else None
+    right = starts[i] if i < len(starts) and starts[i] < hit.end else None
+    if left is not None and right is not None:
+        return None
+    start, end = (ends[left], hit.end) if left is not None else (hit.start, right if right is not None else hit.end)
+    if end - start < 2 or 2 * (end - start) < hit.end - hit.start:
+        return None
+    return Hit(start, end, hit.rule, hit.by_pattern)
 
 
 @lru_cache(maxsize=8)
