@@ -44,25 +44,28 @@ _DIM = (
 )
 _ASK_NUMBER = r"多少|几个|几单|是多少|排名|前\s*\d+|top\s*\d+|最高|最低|同比|环比|对比|涨了|降了|增长|占比|掉|跌|下滑|下降|上升|上涨|波动|how much|how many|what was|compare|ranking"
 _DEFINE = r"拆解成|拆成|由哪些|构成|组成|因子|因素|取决于|什么是|是什么意思|什么意思|怎么算|如何计算|怎么计算|计算公式|公式|定义|口径|指的是|含义|what is|what does|definition|how is .* calculated|define|meaning of"
-_CHECK = r"检查|审核|审一下|复核|核查|把关|合不合规|违不违规|看看.{0,6}(?:合规|违规)|查一下.*(违规|合规)|合规吗|违规吗|有没有违规|是否违规|是否合规|有违规|违规词|违禁词|敏感词|极限词|能不能发|能发吗|过审|风险|check (?:this|the|my)|compliant|compliance check|violat|review (?:this|these|the following)|please review|can you review|\breview\s*:"
+_CHECK = r"检查|审核|审一下|过一?下.{0,6}(?:标题|文案|话术|口播|脚本|详情|笔记|素材)|复核|核查|把关|合不合规|违不违规|看看.{0,6}(?:合规|违规)|查一下.*(违规|合规)|合规吗|违规吗|有没有违规|是否违规|是否合规|有违规|违规词|违禁词|敏感词|极限词|能不能发|能发吗|过审|风险|check (?:this|the|my)|compliant|compliance check|violat|review (?:this|these|the following)|please review|can you review|\breview\s*:"
 _PAYLOAD = r"[:：]\s*\S.{5,}|[“\"「『].{6,}[”\"」』]|(?:^|[\s:：])'[^']{6,}'"
 _CS = (
     r"顾客|客户|买家|消费者|customer|buyer|shopper|客人"
 )
 _CS_ASK = r"怎么(?:跟|和|给|对)?.{0,3}(?:回|说|解释|沟通|处理|应对)|如何回|回复|回他|回她|话术怎么说|怎么答复|应答|安抚|reply|respond|answer (?:the|this|a) customer|draft a response"
-_CS_MSG = r"(?:说|问|发来|留言|反馈|讲|says|asks|wrote)\s*[:：]|我的快递|我的订单|收到的|还没发货|什么时候发货|破损|坏了|少发|发错|能退吗|可以退|退款怎么|物流|订单号|order\s*#?\d|我要投诉|差评|发票|价保|退差价"
-_COPY_OBJECT = r"文案|标题|卖点|详情|笔记|话术|口播|slogan|广告语|口号|脚本|朋友圈|推文|海报|文章|帖子|开场白|tagline|caption"
+_CS_MSG = r"(?:说|问|发来|留言|反馈|讲|says|asks|wrote)\s*[:：]|(?:顾客|客户|买家|消费者|客人)(?:说|反馈|投诉|要求|催|骂|吐槽)(?!率|量|数|占比|类型|原因)|我的快递|我的订单|收到的|还没发货|什么时候发货|破损|坏了|少发|发错|能退吗|可以退|退款怎么|物流|订单号|order\s*#?\d|我要投诉|差评|发票|价保|退差价"
+_COPY_OBJECT = (
+    r"文案|标题|卖点|详情|笔记|话术|口播|slogan|广告语|宣传语|欢迎语|标语|口号|祝福语|简介|脚本|朋友圈|推文|海报|文章|帖子|开场白|"
+    r"tagline|caption"
+)
 _COPY = (
     rf"写(?!的|好的|了|得)(?:一|两|三|几|个|段|篇|条|句|份|版|套|些|\d)*.{{0,10}}(?:{_COPY_OBJECT})|帮我写|帮忙写|来一?段|起个标题|"
     rf"(?:整|想|来|出|起|拟|编|弄|搞)(?:一|两|三|几|\d)*(?:个|段|篇|条|句|份|版|套|些).{{0,10}}(?:{_COPY_OBJECT})|"
     r"(?:文案|标题|这段|这句|这条|描述|卖点|笔记).{0,8}改(?:得|一下|改|成)|"
-    r"改写|润色|重写|提炼.{0,6}卖点|write (?:a|an|some|me)|draft (?:a|an|some) (?:post|caption|title|copy)|copywriting|"
+    r"改写|润色|重写|(?:提炼|梳理|整理|归纳|总结).{0,6}卖点|卖点.{0,8}(?:提炼|梳理|整理|归纳|总结)|write (?:a|an|some|me)|draft (?:a|an|some) (?:post|caption|title|copy)|copywriting|"
     r"(?:need|want|give me|come up with) (?:a|an|some|\d+|a few) .{0,20}(?:captions?|taglines?|titles?|slogans?|posts?|copy)"
 )
 _COPY_NOUN = r"种草文案|种草笔记|朋友圈文案|小红书笔记|直播话术|商品标题|产品描述|详情页文案|主图文案|product description|tagline|ad copy|caption"
 _PLAN = (
     r"活动方案|活动策划|大促方案|策划(?:一|个|下)|排期|节奏规划|活动规划|营销方案|营销计划|推广计划|投放计划|作战计划|全案|"
-    r"(?:做|出|给|弄|搞|写|拿|整|来|列|定)(?:我|我们|咱们)?(?:一|个|份|套|下)*.{0,10}(?:方案|计划|规划|排期|节奏)|节奏安排|节奏规划|活动.{0,6}(?:安排|规划|策划)|"
+    r"(?:做|出|给|弄|搞|写|拿|整|来|列|定)(?:我|我们|咱们)?(?:一|个|份|套|下)*.{0,10}(?:方案|计划|规划|排期|节奏|打法)|节奏安排|节奏规划|排(?:一下|个|一个)?.{0,6}(?:流程|时间表|节奏|排期|日程)|活动.{0,6}(?:安排|规划|策划)|"
     r"目标\s*\d|预算\s*\d|gmv目标|(?:campaign|promo|promotion|launch|marketing|event|sales?|holiday) plan|plan (?:a|the|our|for)"
 )
 _KNOW = (
@@ -78,7 +81,7 @@ _QUESTION = (
 )
 # Operations words the corpus vocabulary (KPI aliases, search dictionary, glossary) may not hold.
 _DOMAIN_EXTRA = (
-    r"退货|退款|运费|快递|物流|发货|售后|售前|咨询|客服|店铺|商品|宣传|广告|文案|标题|标注|处罚|罚款|资质|合规|违规|广告法|"
+    r"订单|客户|顾客|买家|缺货|清仓|定价|品类|sku|spu|退货|退款|运费|快递|物流|发货|售后|售前|咨询|客服|店铺|商品|宣传|广告|文案|标题|标注|处罚|罚款|资质|合规|违规|广告法|"
     r"划线价|原价|化妆品|食品|保健|会员|粉丝|活动|优惠|券|直播|主播|达人|种草|投流|推广|营销|上新|选品|类目|"
     r"\b(?:cosmetics?|listings?|ads?|advert\w*|claims?|sellers?|stores?|shops?|products?|promos?|coupons?)\b"
 )
@@ -88,7 +91,7 @@ _GENERIC_EN = {
     "goal", "risk", "ai", "red", "host", "agent", "performance", "training", "talent", "organization", "benefit", "peak",
     "buffer", "backup", "algorithm", "recommendation", "automation", "content", "brand", "script", "pitch", "return",
     "ship", "stock", "milestone", "incentive", "standardization", "success rate", "emergency plan", "contingency",
-    "dashboard", "tier", "layered", "project", "org structure", "exchange", "recall",
+    "dashboard", "tier", "layered", "org structure", "exchange", "recall",
 }
 # Colloquial spellings folded before matching ("咋回" is "怎么回", "啥原因" is "什么原因").
 _COLLOQUIAL = {"咋": "怎么", "啥": "什么", "木有": "没有", "肿么": "怎么"}
@@ -166,7 +169,7 @@ def _signals() -> dict[str, list[Signal]]:
         ],
         "campaign_plan": [
             _sig("plan", _PLAN, 1.4),
-            _sig("event", r"双十一|双11|618|年货节|三八节|双12|大促|新品上市|周年庆|black friday", 0.3),
+            _sig("event", r"双十一|双11|618|年货节|三八节|双12|大促|新品上市|周年庆|专场|会员日|首发|black friday", 0.3),
             _sig("target", r"预算|目标|gmv目标|budget|goal|target", 0.3),
             _sig("budget-figure", r"(?:预算|budget)\D{0,6}\d", 0.5),
         ],

@@ -42,6 +42,12 @@ CASES = [
     ("the customer says the box was crushed, help me write a reply", None, "cs_reply"),
     ("please review: 'Best price guaranteed forever'", None, "compliance"),
     ("给我一个年货节的整体节奏", None, "campaign_plan"),
+    ("顾客反馈用了两天过敏了 想退", None, "cs_reply"),
+    ("客户投诉率一般多少算正常", None, "knowledge"),
+    ("爆款的卖点帮我整理一下", None, "copy"),
+    ("帮我过一下这几条标题 行业第一 绝对正品", None, "compliance"),
+    ("下个月的会员日帮我排一下节奏", None, "campaign_plan"),
+    ("公司年会是哪天", None, HELP),
     # two explicit asks joined in one message
     ("拉一下上周的退款率，再帮我写个改进方案", None, CLARIFY),
     # follow-ups depend on what came before
