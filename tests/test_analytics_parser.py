@@ -53,6 +53,17 @@ TIMES = [
     ("GMV between 1 October and 15 October 2025", T, D(2025, 10, 1), D(2025, 10, 16)),
     ("GMV on Nov 11, 2024", T, D(2024, 11, 11), D(2024, 11, 12)),
     ("GMV on Dec 25", T, D(2024, 12, 25), D(2024, 12, 26)),  # not yet this year → last year's
+    ("上周六的GMV", T, D(2025, 11, 29), D(2025, 11, 30)),
+    ("上周日的GMV", T, D(2025, 11, 30), D(2025, 12, 1)),
+    ("周五的GMV", T, D(2025, 11, 28), D(2025, 11, 29)),  # the latest Friday before today
+    ("last saturday GMV", T, D(2025, 11, 29), D(2025, 11, 30)),
+    ("上周日均GMV", T, D(2025, 11, 24), D(2025, 12, 1)),  # 日均 is "per day", not Sunday
+    ("11月下旬的GMV", T, D(2025, 11, 21), D(2025, 12, 1)),
+    ("上个月上旬的GMV", T, D(2025, 11, 1), D(2025, 11, 11)),
+    ("10月中旬的GMV", T, D(2025, 10, 11), D(2025, 10, 21)),
+    ("近半年每个月的新客数", T, D(2025, 6, 1), D(2025, 12, 1)),
+    ("今年双十一当天的GMV", T, D(2025, 11, 11), D(2025, 11, 12)),
+    ("去年双12当天的GMV", T, D(2024, 12, 12), D(2024, 12, 13)),
 ]
 
 
@@ -91,6 +102,21 @@ SHAPES = [
     ("上个月天猫和京东的GMV分别是多少", ["gmv"], ["channel"], {"channel": ["天猫", "京东"]}),
     ("Show last month's CTR, CPC and CPM by channel.", ["ctr", "cpc", "cpm"], ["channel"], {}),
     ("conversion rate by channel last week", ["conversion_rate"], ["channel"], {}),
+    ("深圳的买家上个月一共花了多少钱", ["gmv"], [], {"city": ["深圳"]}),
+    ("上个月广告花了多少钱", ["ad_spend"], [], {}),
+    ("上个月新客在买家里占多大比例", ["new_customer_share"], [], {}),
+    ("上个月货架电商和内容电商的GMV各是多少", ["gmv"], ["channel_type"], {"channel_type": ["shelf", "content"]}),
+    ("上个月PV/UV是多少", ["pv_per_uv"], [], {}),
+    ("上个月售后咨询有多少个", ["cs_sessions"], [], {"session_type": ["aftersale"]}),
+    ("Which age group spent the most last month?", ["gmv"], ["age_band"], {}),
+    ("How much did we spend on ads last month?", ["ad_spend"], [], {}),
+    ("上个月一线和新一线城市一共有多少支付订单", ["paid_orders"], [], {"city_tier": ["一线", "新一线"]}),
+    ("What was the average order value on Tmall vs JD last month?", ["aov"], ["channel"], {"channel": ["天猫", "京东"]}),
+    ("上个月各渠道的新客数", ["new_customers"], ["channel"], {}),
+    ("上个月平均每天的订单数", ["paid_orders"], [], {}),  # 平均每天 is 日均, not a daily breakdown
+    ("上个月退货退款的金额", ["refund_amount"], [], {"refund_type": ["return_refund"]}),
+    ("What's the gross margin for skincare this year?", ["gross_margin"], [], {"category_l1": ["护肤"]}),
+    ("上个月面膜和精华哪个卖得多", ["paid_units"], ["category_l2"], {"category_l2": ["面膜", "精华"]}),
 ]
 
 
@@ -137,8 +163,28 @@ def test_threshold_and_comparisons() -> None:
     assert mom and mom.kind == "mom" and (mom.previous.start, mom.previous.end) == (D(2025, 10, 1), D(2025, 11, 1))
     yoy = parse_question("今年双十一GMV同比去年涨了多少", T).comparison
     assert yoy and yoy.kind == "yoy" and (yoy.previous.start, yoy.previous.end) == (D(2024, 10, 20), D(2024, 11, 12))
+    for q, op, value in [("上个月GMV不到3万的渠道", "<", 30000), ("上个月GMV在5万以上的渠道", ">=", 50000),
+                         ("上个月转化率低于3%的渠道", "<", 0.03)]:
+        assert [(t.metric, t.op, t.value) for t in parse_question(q, T).thresholds] == [(parse_question(q, T).metrics[0], op, value)]
+    custom = parse_question("上月笔单价比上上月高还是低", T).comparison
+    assert custom and custom.kind == "custom" and (custom.previous.start, custom.previous.end) == (D(2025, 10, 1), D(2025, 11, 1))
+    camp = parse_question("今年双十一的退款率跟去年双十一比怎么样", T).comparison
+    assert camp and (camp.previous.start, camp.previous.end) == (D(2024, 10, 20), D(2024, 11, 12))
+    en = parse_question("Compare paid orders in 618 2025 with 618 2024", T).comparison
+    assert en and en.kind == "custom" and en.previous.start == D(2024, 5, 20)
     week = parse_question("上周访客数环比", T).comparison
     assert week and (week.previous.start, week.previous.end) == (D(2025, 11, 17), D(2025, 11, 24))
+
+
+def test_per_day_and_share_of_total() -> None:
+    sq = parse_question("上个月日均GMV是多少", T)
+    assert sq.per_day and sq.dimensions == []
+    sq = parse_question("上个月抖音GMV占全店的比例", T)
+    assert sq.share and sq.share_of_total and [f.values for f in sq.filters] == [["抖音"]]
+    assert not parse_question("上个月抖音的GMV", T).share
+    prev = parse_question("上周的支付买家数和前一周比怎么样", T)
+    assert prev.comparison and prev.comparison.kind == "mom"
+    assert (prev.time_range.start, prev.comparison.previous.start) == (D(2025, 11, 24), D(2025, 11, 17))
 
 
 def test_cohort_templates() -> None:

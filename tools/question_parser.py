@@ -31,16 +31,22 @@ _SLOW, _FAST = r"最慢|slowest", r"最快|fastest"
 _SLOW_ORDER, _FAST_ORDER = r"从慢到快|由慢到快|slowest first", r"从快到慢|由快到慢|fastest first"
 _DESC_ORDER = r"从高到低|由高到低|从大到小|由多到少|从多到少|降序|排名|排行|排序|\branked?\b|\brank\b|descending"
 _ASC_ORDER = r"从低到高|由低到高|从小到大|从少到多|升序|ascending"
-_MOM = r"环比|上期|比上月|较上月|比上周|较上周|比前一|month[- ]over[- ]month|\bmom\b|week[- ]over[- ]week|\bwow\b|vs\.? ?(last|previous) (month|week)|compared (to|with) (last|the previous) (month|week)"
+_MOM = r"(?:和|与|跟|比|较|同|对比)\s*(?:前|上)一个?(?:周|星期|月|天|日|期|季度)|环比|上期|比上月|较上月|比上周|较上周|比前一|month[- ]over[- ]month|\bmom\b|week[- ]over[- ]week|\bwow\b|vs\.? ?(last|previous) (month|week)|compared (to|with) (last|the previous) (month|week)"
 _YOY = r"同比|去年同期|比去年|较去年|与去年相比|和去年比|year[- ]over[- ]year|year on year|\byoy\b|vs\.? ?last year|compared (to|with) last year|same period last year"
-_VERSUS = r"vs\.?|对比|相比|比较|compared|和.{0,12}比|与.{0,12}比|versus"
+_VERSUS = (r"vs\.?|对比|相比|比较|compar(?:e|ed|ing)|(?:和|与|跟|同|较).{0,12}比|versus|"
+           r"比.{0,10}?(?:高|低|多|少|好|差|涨|跌|增|降|大|小|快|慢)")
 _GROWTH = r"增长|增速|涨幅|涨了|增幅|提升|growth|grew|increase"
 _DECLINE = r"下降|下跌|跌幅|减少|decline|drop|decrease"
-_SHARE = r"占比|比重|份额|占多少|\bshare\b|proportion|percentage of total"
-_SPLIT = r"分别|各自|对比|比较|compare|respectively|each of"
+_PER_DAY = r"日均|平均每天|每天平均|平均每日|每日平均|平均一天|一天平均|\baverage daily\b|\bdaily average\b|\bper day on average\b"
+_TOTAL = r"全店|整体|总体|总的|全部|全渠道|所有渠道|大盘|\btotal\b|\boverall\b|whole shop"
+_SHARE = r"占比|比重|份额|占多少|占多大|占几成|占百分之|\bshare\b|proportion|percentage of total"
+_SPLIT = r"分别|各自|对比|比较|各是|各为|各有|各占|各多少|compare|respectively|each of|\bvs\b\.?|versus"
 _NEGATE = r"除了|除去|不含|不包括|不算|排除|剔除|excluding|except|other than|非"
 _THRESH_OPS = [(r"不低于|不少于|至少|大于等于|>=|≥|no less than|at least", ">="), (r"超过|高于|大于|多于|>|more than|greater than|over|above", ">"),
-               (r"不高于|不超过|至多|小于等于|<=|≤|no more than|at most", "<="), (r"低于|少于|小于|不足|<|less than|below|under|fewer than", "<")]
+               (r"不高于|不超过|至多|小于等于|<=|≤|no more than|at most", "<="),
+               (r"低于|少于|小于|不足|不到|不满|没到|没有到|未达到|未到|<|less than|below|under|fewer than", "<")]
+# "3万以上" / "1万以下": the operator follows the number
+_THRESH_POST = [(r"及以上|或以上|以上|及更多|or more|and above", ">="), (r"及以下|或以下|以下|or less|and below", "<=")]
 _NUMBER = r"(\d+(?:\.\d+)?)\s*(万|w|千|k|%|％)?"
 
 
@@ -100,6 +106,7 @@ def _vocab(layer_key: int) -> Vocab:
         values.setdefault(normalize(city), ("city", city))
         values.setdefault(city + "市", ("city", city))
         values.setdefault(tier + "城市", ("city_tier", tier))
+        values.setdefault(tier, ("city_tier", tier))
     values.setdefault("下沉市场", ("city_tier", "三线及以下"))
     for level in prof["member_levels"]:
         values.setdefault(level, ("member_level", level))
@@ -169,6 +176,9 @@ def _campaigns(text: str, today: dt.date, vocab: Vocab) -> tuple[str, list[TimeH
                                  hint="dim_campaign 里有：" + "、".join(c[0] for c in options))
             cid, s, e, name = max(pick, key=lambda c: c[1])
             tr = TimeRange(start=s, end=min(e + dt.timedelta(days=1), today), label=name)
+            day = re.match(r"\s*(?:的)?\s*(?:当天|当日|那天|那一天|正日子|on the day)", text[j:])
+            if day:  # "双十一当天": the festival day itself, the last day of the window
+                tr, j = TimeRange(start=e, end=min(e + dt.timedelta(days=1), today), label=f"{name}当天"), j + day.end()
             hits.append(TimeHit(start, j, tr, "campaign"))
             text = _mask(text, start, j)
     return text, sorted(hits, key=lambda h: h.start)
@@ -198,6 +208,24 @@ def _number(num: str, unit: str | None, ratio: bool) -> float:
     return v
 
 
+def _compose_ratio(metrics: list[str], matches: list[Match], text: str, layer: SemanticLayer) -> list[str]:
+    """"新客在买家里占多大比例", "PV/UV": two counted KPIs read as a ratio name the ratio KPI built from them."""
+    if len(metrics) != 2:
+        return metrics
+    ms = [m for m in matches if m.kind == "metric"]
+    divided = len(ms) == 2 and re.fullmatch(r"\s*(?:/|÷|除以|divided by|per)\s*", text[ms[0].end:ms[1].start])
+    if not divided and not re.search(rf"{_SHARE}|比例|百分比|占了?多少|ratio|share of", text):
+        return metrics
+    parts = [layer.kpi(m).expr for m in metrics]
+    if not all(p in layer.measures for p in parts):
+        return metrics
+    for k in layer.kpis:
+        if re.fullmatch(
+                rf"ROUND\(1\.0 \* {parts[0]} / NULLIF\({parts[1]}, 0\), \d\)", k.expr):
+            return [k.id]
+    return metrics
+
+
 def parse_question(question: str, today: dt.date | None = None, layer: SemanticLayer | None = None) -> SemanticQuery:
     """Read one question; raise InputError (bad input) or RefusedError (unsafe, ambiguous, unknown)."""
     if not question or not question.strip():
@@ -218,7 +246,13 @@ def parse_question(question: str, today: dt.date | None = None, layer: SemanticL
     question_back = ambiguity(text, layer)
     if question_back:
         raise RefusedError(question_back, hint="例如：上个月的毛利是多少 / 上个月的GMV是多少")
+    per_day = bool(re.search(_PER_DAY, text))
+    text = re.sub(_PER_DAY, lambda m: "\x00" * len(m.group(0)), text)  # "平均每天" is not a per-day breakdown
     matches = _scan(text, vocab)
+    if not any(m.kind == "metric" for m in matches):
+        # "退货退款的金额": the metric word sits inside a value; read metrics alone before giving up.
+        only = Vocab([e for e in vocab.entries if e[1] == "metric"], vocab.campaigns, vocab.campaign_words)
+        matches = sorted(matches + _scan(text, only)[:1], key=lambda m: m.start)
     metrics = list(dict.fromkeys(m.key for m in matches if m.kind == "metric"))
     params: dict[str, int] = {}
     notes: list[str] = []
@@ -242,18 +276,23 @@ def parse_question(question: str, today: dt.date | None = None, layer: SemanticL
         metrics = [m for m in metrics if m != "new_customers" or "cac" in metrics]
     if "refund_rate" in metrics and re.search(r"按订单|订单口径|订单维度|订单数|by orders?|order[- ]based|order count", text):
         metrics = ["refund_order_rate" if m == "refund_rate" else m for m in metrics]
+    metrics = _compose_ratio(metrics, matches, text, layer)
     if not metrics:
         names = "、".join(k.name for k in layer.kpis[:20])
         raise RefusedError("没有在问题里认出可以计算的指标（或这个指标不在数仓的口径库里）。"
                            f"可以问的指标例如：{names} 等。", hint="例如：上个月各渠道的GMV和转化率是多少")
     thresholds = []
     ops = "|".join(p for p, _ in _THRESH_OPS)
-    for m in re.finditer(rf"({ops})\s*{_NUMBER}", text):
-        op = next(o for p, o in _THRESH_OPS if re.fullmatch(p, m.group(1)))
+    post = "|".join(p for p, _ in _THRESH_POST)
+    found = [(m, next(o for p, o in _THRESH_OPS if re.fullmatch(p, m.group(1))), m.group(2), m.group(3))
+             for m in re.finditer(rf"({ops})\s*{_NUMBER}", text)]
+    found += [(m, next(o for p, o in _THRESH_POST if re.fullmatch(p, m.group(3))), m.group(1), m.group(2))
+              for m in re.finditer(rf"(?<![\d.]){_NUMBER}\s*({post})", text)]
+    for m, op, num, unit in found:
         near = [x for x in matches if x.kind == "metric" and (0 <= m.start() - x.end <= 6 or 0 <= x.start - m.end() <= 4)]
         if near:
             kpi = layer.kpi(near[0].key)
-            thresholds.append(Threshold(metric=kpi.id, op=op, value=_number(m.group(2), m.group(3), kpi.format == "ratio")))
+            thresholds.append(Threshold(metric=kpi.id, op=op, value=_number(num, unit, kpi.format == "ratio")))
             if kpi.id not in metrics:
                 metrics.append(kpi.id)
     ranking = bool(re.search(f"{_SUP_DESC}|{_SUP_ASC}|{_SLOW}|{_FAST}|{_SLOW_ORDER}|{_FAST_ORDER}|{_DESC_ORDER}|{_ASC_ORDER}|前\\s*{NUM}|哪|which", text))
@@ -272,7 +311,7 @@ def parse_question(question: str, today: dt.date | None = None, layer: SemanticL
             if (m.strong or ranking or split or thresholds or listed) and not any(k == m.key for k, _ in filters):
                 dims.append(m.key)
     for (dim, neg), vals in filters.items():
-        if split and len(vals) > 1 and not neg and dim not in dims:
+        if (split or ranking) and len(vals) > 1 and not neg and dim not in dims:
             dims.append(dim)
     sources = {layer.measures[x].source for k in metrics for x in layer.kpi(k).measures()}
     keys = {key for s in sources for key in layer.sources[s].keys}
@@ -356,6 +395,11 @@ def parse_question(question: str, today: dt.date | None = None, layer: SemanticL
         elif sup and not re.search(_DESC_ORDER, text):
             limit = 1
     # thresholds: "<metric> 不低于 200" / "at least 200 <metric>"
+    share = bool(re.search(_SHARE, text)) and bool(dims)
+    share_of_total = False
+    if (re.search(_SHARE, text) or re.search(_TOTAL, text) and re.search(r"比例|百分比|多少成", text)) and not dims \
+            and any(not f.negate for f in flist) and layer.kpi(metrics[0]).format in ("money", "count"):
+        share = share_of_total = True  # "抖音GMV占全店的比例": the slice's share of the unfiltered total
     return SemanticQuery(metrics=metrics, dimensions=dims, filters=flist, time_range=current, comparison=comparison,
                          thresholds=thresholds, order_by=order, limit=limit, params=params,
-                         share=bool(re.search(_SHARE, text)) and bool(dims), notes=notes)
+                         share=share, share_of_total=share_of_total, per_day=per_day, notes=notes)

@@ -20,6 +20,7 @@ EN_MONTHS = {m: i for i, m in enumerate(["january", "february", "march", "april"
                                           "september", "october", "november", "december"], start=1)}
 EN_MONTHS.update({m[:3]: i for m, i in list(EN_MONTHS.items())})
 EN_MONTHS["sept"] = 9
+EN_DAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
 EN_NUM = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
           "ten": 10, "twelve": 12, "fourteen": 14, "thirty": 30, "ninety": 90}
 
@@ -174,6 +175,9 @@ def find_times(text: str, today: dt.date) -> list[TimeHit]:
     for m in re.finditer(rf"{n_days}(天|日|周|星期|礼拜|个?月|年|days?|weeks?|months?|years?)", text):
         n = cn_int(m.group(1))
         unit = m.group(2)
+        if n == 1 and re.search(r"(和|与|跟|比|较|同|对比)\s*$", text[max(0, m.start() - 3):m.start()]):
+            continue  # "和前一周比": the period before the one asked about, read as a comparison
+
         if unit in ("天", "日") or unit.startswith("day"):
             add(m, today - dt.timedelta(days=n), today, "relative")
         elif unit in ("周", "星期", "礼拜") or unit.startswith("week"):
@@ -182,6 +186,11 @@ def find_times(text: str, today: dt.date) -> list[TimeHit]:
             add(m, add_months(today, -n), today, "relative")
         else:
             add(m, dt.date(today.year - n, today.month, today.day), today, "relative")
+    for m in re.finditer(r"(?:最近|近|过去)\s*(?:的)?\s*半\s*(年|个月)|\b(?:last|past)\s+(?:half a year|six months|half year)\b", text):
+        if m.group(1) == "个月":
+            add(m, today - dt.timedelta(days=15), today, "relative")
+        else:
+            add(m, add_months(today, -6), today, "relative")
     for m in re.finditer(r"(?:最近|近|过去|last|past)\s*(?:一个?|1)?\s*(?:月|month)(?!份)", text):
         add(m, add_months(today, -1), today, "relative")
     for m in re.finditer(rf"(\d{{4}})\s*年(?![\d一二三四五六七八九十]+\s*月|第|q|上半|下半)|\b(?:in|for|during)\s+(\d{{4}})\b", text):
@@ -189,6 +198,21 @@ def find_times(text: str, today: dt.date) -> list[TimeHit]:
         add(m, dt.date(y, 1, 1), dt.date(y + 1, 1, 1))
     monday = today - dt.timedelta(days=today.weekday())
     q_start = dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+    # weekdays: 上周六 / 本周三 / 周五 (the latest one before today) / last saturday
+    wd = r"([一二三四五六日天1-7])"
+    for m in re.finditer(rf"(上上|上|本|这)?(?:个)?(?:周|星期|礼拜){wd}(?!均)|\b(last|this)\s+({EN_DAYS})\b", text):
+        if m.start() and text[m.start() - 1] == "每":
+            continue
+        idx = (EN_DAYS.split("|").index(m.group(4)) if m.group(4) else "一二三四五六日".find(m.group(2).replace("天", "日"))
+               if not m.group(2).isdigit() else int(m.group(2)) - 1)
+        which = m.group(1) or m.group(3) or ""
+        if which in ("上", "上上"):
+            day = monday - dt.timedelta(days=7 * len(which)) + dt.timedelta(days=idx)
+        elif which in ("本", "这", "this"):
+            day = monday + dt.timedelta(days=idx)
+        else:
+            day = today - dt.timedelta(days=(today.weekday() - idx) % 7 or 7)
+        add(m, day, day + dt.timedelta(days=1), "relative")
     words = [
         (r"今天|今日|\btoday\b", today, today + dt.timedelta(days=1)),
         (r"昨天|昨日|\byesterday\b", today - dt.timedelta(days=1), today),
@@ -209,7 +233,21 @@ def find_times(text: str, today: dt.date) -> list[TimeHit]:
         for m in re.finditer(pat, text):
             add(m, start, end, "relative")
     hits.sort(key=lambda h: h.start)
-    return hits
+    return [_ten_days(h, text, today) for h in hits]
+
+
+def _ten_days(h: TimeHit, text: str, today: dt.date) -> TimeHit:
+    """Narrow a calendar month to its 上旬 (1-10), 中旬 (11-20) or 下旬 (21-end) when the question says so."""
+    m = re.match(r"\s*的?\s*(上旬|中旬|下旬)", text[h.end:])
+    if not m or h.range.start.day != 1:
+        return h
+    start, end = month_range(h.range.start.year, h.range.start.month)
+    if h.range.end not in (end, today):
+        return h
+    part = ("上旬", "中旬", "下旬").index(m.group(1))
+    lo = start + dt.timedelta(days=10 * part)
+    hi = end if part == 2 else start + dt.timedelta(days=10 * (part + 1))
+    return TimeHit(h.start, h.end + m.end(), _rng(lo, hi, today, text[h.start:h.end + m.end()].strip()), h.kind)
 
 
 def previous_period(tr: TimeRange, today: dt.date, kind: str) -> TimeRange:

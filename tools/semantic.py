@@ -76,6 +76,9 @@ class SemanticQuery(BaseModel):
     limit: int | None = Field(None, ge=1, le=10000)
     params: dict[str, int] = Field(default_factory=dict, description="cohort parameters: n (days), h (days), k (months)")
     share: bool = Field(False, description="add each row's share of the column total for the first metric")
+    share_of_total: bool = Field(False, description="with share: the filters pick rows after the share of the "
+                                 "unfiltered total is computed (抖音占全店GMV的比例)")
+    per_day: bool = Field(False, description="also output each money/count metric per calendar day of the range (日均)")
     notes: list[str] = Field(default_factory=list, description="assumptions stated to the user")
 
 
@@ -96,6 +99,13 @@ class _Compiler:
         for d in [*sq.dimensions, *(f.dimension for f in sq.filters)]:
             if d not in layer.dimensions:
                 raise InputError(f"unknown dimension {d!r}")
+        self.post_filters: list[Filter] = []
+        if sq.share and sq.share_of_total:
+            # The share is of the unfiltered total: break down by the filtered dimensions, pick the rows afterwards.
+            moved = [f for f in sq.filters if not layer.dimensions[f.dimension].grain]
+            dims = list(dict.fromkeys([*sq.dimensions, *(f.dimension for f in moved)]))
+            self.sq = sq = sq.model_copy(update={"dimensions": dims, "filters": [f for f in sq.filters if f not in moved]})
+            self.post_filters = moved
         self.kpis: list[KpiDefinition] = [layer.kpi(m) for m in sq.metrics]
         keys = {layer.dimensions[d].key for d in [*sq.dimensions, *(f.dimension for f in sq.filters)]}
         self.variant = "product" if "product" in keys else None
@@ -221,14 +231,24 @@ class _Compiler:
                     conds.append(f"c.{d} = p.{d}")
             join = f"LEFT JOIN prev p ON {' AND '.join(conds)}" if conds else "CROSS JOIN prev p"
             select = f"SELECT {', '.join(cols)} FROM cur c {join}"
+        if sq.per_day and not any(self.layer.dimensions[d].grain for d in sq.dimensions):
+            days = max(sq.time_range.days, 1)
+            daily = [f"ROUND(1.0 * {k.id} / {days}, 2) AS {k.id}_per_day" for k in self.kpis
+                     if k.format in ("money", "count")]
+            if daily:
+                ctes.append(("daily", select))
+                select = f"SELECT daily.*, {', '.join(daily)} FROM daily"
         if sq.share and sq.dimensions:
             m = sq.metrics[0]
             ctes.append(("base", select))
             select = f"SELECT base.*, ROUND(1.0 * {m} / NULLIF(SUM({m}) OVER (), 0), 4) AS {m}_share FROM base"
         ctes.append(("result", select))
         sql = "WITH " + ",\n".join(f"{n} AS ({s})" for n, s in ctes) + "\nSELECT * FROM result"
-        if sq.thresholds:
-            sql += " WHERE " + " AND ".join(f"{t.metric} {t.op} {t.value:g}" for t in sq.thresholds)
+        where = [f"{t.metric} {t.op} {t.value:g}" for t in sq.thresholds]
+        where += [f"{f.dimension} {'NOT IN' if f.negate else 'IN'} ({', '.join(_lit(v) for v in f.values)})"
+                  for f in self.post_filters]
+        if where:
+            sql += " WHERE " + " AND ".join(where)
         order = self.order()
         if order:
             sql += " ORDER BY " + ", ".join(order)
