@@ -120,7 +120,7 @@ def check_text(text: str, category: str | None = None, *, rules_dir: Path | None
     engine = compiled_rules(rules_dir)
     norm = normalize(text)
     findings = []
-    for hit in engine.match(norm.text, product):
+    for hit in engine.match(norm.text, product, norm.norm_starts[1:]):
         start, end = norm.original_span(hit.start, hit.end)
         rule = hit.rule
         findings.append(

@@ -98,8 +98,14 @@ class CompiledRules:
         if self._has_safe:
             self._safe.make_automaton()
 
-    def candidates(self, text: str) -> list[Hit]:
-        """Every raw hit, before scope and context filters (for tests and diagnostics)."""
+    def candidates(self, text: str, breaks: tuple[int, ...] = ()) -> list[Hit]:
+        """Every raw hit, before scope and context filters (for tests and diagnostics).
+
+        ``breaks`` are offsets where separators were removed during normalisation (sorted). A
+        pattern match running over one is cut back to the phrase before it when the pattern
+        matches there on its own: in “穿十年不坏 全网销量第一” the space ends the first claim.
+        Terms are never cut, so spaced-out evasions (最 好) are still found.
+        """
         hits: list[Hit] = []
         rules = self.rules.rules
         for end, (length, indexes) in self._automaton.iter(text):
@@ -108,12 +114,13 @@ class CompiledRules:
         for index, pattern in self._patterns:
             for m in pattern.finditer(text):
                 if m.end() > m.start():
-                    hits.append(Hit(m.start(), m.end(), rules[index], True))
+                    start, end = m.start(), _phrase_end(pattern, text, m.start(), m.end(), breaks)
+                    hits.append(Hit(start, end, rules[index], True))
         return hits
 
-    def match(self, text: str, product_category: str) -> list[Hit]:
+    def match(self, text: str, product_category: str, breaks: tuple[int, ...] = ()) -> list[Hit]:
         """Hits that survive every filter, without overlaps, in text order."""
-        raw = [h for h in self.candidates(text) if h.rule.applies_to(product_category)]
+        raw = [h for h in self.candidates(text, breaks) if h.rule.applies_to(product_category)]
         if not raw:
             return []
         safe = self._safe_spans(text)
@@ -165,6 +172,17 @@ class CompiledRules:
                 if lo + m.start() <= hit.start and lo + m.end() >= hit.end:
                     return True
         return False
+
+
+def _phrase_end(pattern: re.Pattern[str], text: str, start: int, end: int, breaks: tuple[int, ...]) -> int:
+    """Where a pattern match should end: at the first separator inside it after which it still matches."""
+    i = bisect_right(breaks, start)
+    while i < len(breaks) and breaks[i] < end:
+        m = pattern.match(text, start, breaks[i])
+        if m is not None and m.end() > start:
+            return m.end()
+        i += 1
+    return end
 
 
 def _claim_nearby(text: str, hit: Hit, patterns: tuple[re.Pattern[str], ...]) -> bool:
