@@ -25,6 +25,8 @@ CLARIFY = "clarify"
 # close enough to ask which one the user meant.
 MIN_SCORE = 1.0
 CLARIFY_RATIO = 0.8
+# Two explicit requests this close are two asks even without a joining word.
+ASKS_RATIO = 0.6
 
 _METRIC = (
     r"gmv|成交额|成交|卖了多少|卖了几|销售额|营业额|交易额|支付金额|拍下金额|下单金额|净成交|销量|订单数|订单量|买家数|件数|"
@@ -43,14 +45,14 @@ _DIM = (
     r"按品牌|各客服|每个客服|会员等级|按年龄|性别|by channel|by category|by province|per channel|each channel|by sku"
 )
 _ASK_NUMBER = r"多少|几个|几单|是多少|排名|前\s*\d+|top\s*\d+|最高|最低|同比|环比|对比|涨了|降了|增长|占比|掉|跌|下滑|下降|上升|上涨|波动|how much|how many|what was|compare|ranking"
-_DEFINE = r"拆解成|拆成|由哪些|构成|组成|因子|因素|取决于|什么是|是什么意思|什么意思|怎么算|如何计算|怎么计算|计算公式|公式|定义|口径|指的是|含义|what is|what does|definition|how is .* calculated|define|meaning of"
-_CHECK = r"检查|审核|审一下|过一?下.{0,6}(?:标题|文案|话术|口播|脚本|详情|笔记|素材)|复核|核查|把关|合不合规|违不违规|看看.{0,6}(?:合规|违规)|查一下.*(违规|合规)|合规吗|违规吗|有没有违规|是否违规|是否合规|有违规|违规词|违禁词|敏感词|极限词|能不能发|能发吗|过审|风险|check (?:this|the|my)|compliant|compliance check|violat|review (?:this|these|the following)|please review|can you review|\breview\s*:"
+_DEFINE = r"区别|差别|difference between|拆解成|拆成|由哪些|构成|组成|因子|因素|取决于|什么是|是什么意思|什么意思|怎么算|如何计算|怎么计算|计算公式|公式|定义|口径|指的是|含义|what is|what does|definition|how is .* calculated|define|meaning of"
+_CHECK = r"检查|审核|check\s*(?:一下|下)|审一下|过一?下.{0,6}(?:标题|文案|话术|口播|脚本|详情|笔记|素材)|复核|核查|把关|合不合规|违不违规|看看.{0,6}(?:合规|违规)|查一下.*(违规|合规)|合规吗|违规吗|有没有违规|是否违规|是否合规|有违规|违规词|违禁词|敏感词|极限词|能不能发|能发吗|过审|风险|check (?:this|the|my)|compliant|compliance check|violat|review (?:this|these|the following)|please review|can you review|\breview\s*:"
 _PAYLOAD = r"[:：]\s*\S.{5,}|[“\"「『].{6,}[”\"」』]|(?:^|[\s:：])'[^']{6,}'"
 _CS = (
     r"顾客|客户|买家|消费者|customer|buyer|shopper|客人"
 )
-_CS_ASK = r"怎么(?:跟|和|给|对)?.{0,3}(?:回|说|解释|沟通|处理|应对)|如何回|回复|回他|回她|话术怎么说|怎么答复|应答|安抚|reply|respond|answer (?:the|this|a) customer|draft a response"
-_CS_MSG = r"(?:说|问|发来|留言|反馈|讲|says|asks|wrote)\s*[:：]|(?:顾客|客户|买家|消费者|客人)(?:说|反馈|投诉|要求|催|骂|吐槽)(?!率|量|数|占比|类型|原因)|我的快递|我的订单|收到的|还没发货|什么时候发货|破损|坏了|少发|发错|能退吗|可以退|退款怎么|物流|订单号|order\s*#?\d|我要投诉|差评|发票|价保|退差价"
+_CS_ASK = r"怎么(?:跟|和|给|对)?.{0,3}(?:回|说|解释|沟通|处理|应对|整|办)|what (?:do|should|can) i (?:tell|say)|how (?:do|should) i (?:reply|respond|answer|tell)|如何回|回复|回他|回她|话术怎么说|怎么答复|应答|安抚|reply|respond|answer (?:the|this|a) customer|draft a response"
+_CS_MSG = r"(?:说|问|发来|留言|反馈|讲|says|asks|wrote)\s*[:：]|(?:顾客|客户|买家|消费者|客人)(?:说|问(?!题|卷|得)|反馈|投诉|要求|催|骂|吐槽)(?!率|量|数|占比|类型|原因|多|少|的)|\b(?:customer|buyer|shopper)s? (?:\w+ ){0,2}(?:says|said|asks|asking|asked|wants|complains|claims)|我的快递|我的订单|收到的|还没发货|什么时候发货|破损|坏了|少发|发错|能退吗|可以退|退款怎么|物流|订单号|order\s*#?\d|我要投诉|差评|发票|价保|退差价"
 _COPY_OBJECT = (
     r"文案|标题|卖点|详情|笔记|话术|口播|slogan|广告语|宣传语|欢迎语|标语|口号|祝福语|简介|脚本|朋友圈|推文|海报|文章|帖子|开场白|"
     r"tagline|caption"
@@ -58,6 +60,7 @@ _COPY_OBJECT = (
 _COPY = (
     rf"写(?!的|好的|了|得)(?:一|两|三|几|个|段|篇|条|句|份|版|套|些|\d)*.{{0,10}}(?:{_COPY_OBJECT})|帮我写|帮忙写|来一?段|起个标题|"
     rf"(?:整|想|来|出|起|拟|编|弄|搞)(?:一|两|三|几|\d)*(?:个|段|篇|条|句|份|版|套|些).{{0,10}}(?:{_COPY_OBJECT})|"
+    rf"(?<!第)(?:一|两|三|四|五|六|七|八|九|十|\d)(?:个|段|篇|条|句|份|版|套|组).{{0,12}}(?:{_COPY_OBJECT})|"
     r"(?:文案|标题|这段|这句|这条|描述|卖点|笔记).{0,8}改(?:得|一下|改|成)|"
     r"改写|润色|重写|(?:提炼|梳理|整理|归纳|总结).{0,6}卖点|卖点.{0,8}(?:提炼|梳理|整理|归纳|总结)|write (?:a|an|some|me)|draft (?:a|an|some) (?:post|caption|title|copy)|copywriting|"
     r"(?:need|want|give me|come up with) (?:a|an|some|\d+|a few) .{0,20}(?:captions?|taglines?|titles?|slogans?|posts?|copy)"
@@ -66,7 +69,7 @@ _COPY_NOUN = r"种草文案|种草笔记|朋友圈文案|小红书笔记|直播�
 _PLAN = (
     r"活动方案|活动策划|大促方案|策划(?:一|个|下)|排期|节奏规划|活动规划|营销方案|营销计划|推广计划|投放计划|作战计划|全案|"
     r"(?:做|出|给|弄|搞|写|拿|整|来|列|定)(?:我|我们|咱们)?(?:一|个|份|套|下)*.{0,10}(?:方案|计划|规划|排期|节奏|打法)|节奏安排|节奏规划|排(?:一下|个|一个)?.{0,6}(?:流程|时间表|节奏|排期|日程)|活动.{0,6}(?:安排|规划|策划)|"
-    r"目标\s*\d|预算\s*\d|gmv目标|(?:campaign|promo|promotion|launch|marketing|event|sales?|holiday) plan|plan (?:a|the|our|for)"
+    r"目标\s*\d|预算\s*\d|gmv目标|(?:方案|计划|规划|排期|打法).{0,6}(?:出|做|写|弄|整|来|给)(?:一|个|份|版|下)|(?:campaign|promo|promotion|launch|marketing|event|sales?|holiday|content) (?:plan|schedule|calendar|timeline|roadmap)|plan (?:a|the|our|for)"
 )
 _KNOW = (
     r"怎么做|如何做|怎么提升|如何提升|怎么提高|如何提高|有哪些|有什么|该做什么|要做什么|做什么|注意什么|注意事项|流程|步骤|方法|策略|技巧|"
@@ -77,7 +80,7 @@ _GREET = r"^(?:你好|您好|hi|hello|hey|在吗|在不在|嗨|哈喽|早上好|
 # A question form: what makes "蓄水期一般从哪天开始?" a question rather than a command.
 _QUESTION = (
     r"[?？]\s*$|吗|呢|么|怎么|怎样|如何|什么|(.)不\1|哪|谁|多少|多久|多长|几|是否|能否|可否|要不要|有没有|是不是|能不能|可不可以|会不会|"
-    r"^(?:is|are|can|could|should|do|does|did|what|how|why|when|where|which|who|will|would|any)\b|\b(?:how|what|why|when|which)\b|tips|advice"
+    r"^(?:is|are|can|could|should|do|does|did|what|how|why|when|where|which|who|will|would|any)\b|\b(?:how|hows|what|whats|why|when|which)\b|tips|advice"
 )
 # Operations words the corpus vocabulary (KPI aliases, search dictionary, glossary) may not hold.
 _DOMAIN_EXTRA = (
@@ -158,7 +161,7 @@ def _signals() -> dict[str, list[Signal]]:
             _sig("check-verb", _CHECK, 1.3),
             _sig("payload", _PAYLOAD, 0.3),
             # "这句能用吗：“…”" checks the quoted text; without a text it asks about a rule.
-            _sig("usable-ask", r"能用吗|能不能用|可以用吗|可不可以用|能发吗|能不能发|能这么写吗|可以这么写吗|有没有问题|有问题吗|会不会(?:违规|违法|有问题|被罚)|能过吗|"
+            _sig("usable-ask", r"能用吗|能不能用|可以用吗|可不可以用|能发吗|能不能发|能这么写吗|可以这么写吗|(?:ok|行|可以)吗|有没有问题|有问题吗|会不会(?:违规|违法|有问题|被罚)|能过吗|"
                  r"行不行|is this ok|can (?:we|i) (?:use|post) this", 0.9),
             _sig("ad-terms", r"最好|第一|顶级|最佳|国家级|特供|根治|治疗|包过|稳赚|史上最|全网最低|美白|祛斑|100%|万能|绝对", 0.3),
         ],
@@ -268,7 +271,7 @@ def _adjust(text: str, scores: dict[str, float], reasons: dict[str, list[str]]) 
     """Interactions between signals that a plain sum cannot express."""
     an, kn = reasons["analytics"], reasons["knowledge"]
     # A bare KPI name ("转化率", "GMV") could want the definition or the figure: ask.
-    if re.fullmatch(rf"(?:{_vocabulary()[0].pattern})\w{{0,2}}[?？]?", text, re.I):
+    if re.fullmatch(rf"(?:{_vocabulary()[0].pattern})(?:\w{{0,2}}|怎么样|如何)[?？]?", text, re.I):
         scores["analytics"] = scores["knowledge"] = 1.0
         return
     # A metric alone is a topic, not a query: a number needs a time, a breakdown or a number question.
@@ -327,7 +330,7 @@ def _adjust(text: str, scores: dict[str, float], reasons: dict[str, list[str]]) 
 
 
 # Words that join two requests in one message ("查下GMV，再给个方案", "写一篇笔记再检查一下").
-_JOINER = r"再|顺便|顺带|同时|然后|并且|并|还要|另外|以及|和|跟|also|and|plus|then"
+_JOINER = r"再|顺便|顺带|同时|然后|并且|并|还要|另外|以及|\balso\b|\bthen\b"
 
 
 def _explicit_asks(reasons: dict[str, list[str]]) -> list[str]:
@@ -338,7 +341,7 @@ def _explicit_asks(reasons: dict[str, list[str]]) -> list[str]:
         asks.append("analytics")
     if "check-verb" in reasons["compliance"]:
         asks.append("compliance")
-    if "write" in reasons["copy"]:
+    if "write" in reasons["copy"] and not {"customer", "reply-ask"} <= cs:  # a reply is written, not copy
         asks.append("copy")
     if "plan" in reasons["campaign_plan"]:
         asks.append("campaign_plan")
@@ -373,7 +376,9 @@ def route(message: str, last_intent: str | None = None) -> Route:
     ranked = sorted(scores.items(), key=lambda kv: (-kv[1], INTENTS.index(kv[0])))
     (best, top), (second, runner) = ranked[0], ranked[1]
     asks = sorted(_explicit_asks(reasons), key=lambda i: -scores[i])
-    if len(asks) >= 2 and re.search(_JOINER, text, re.I) and scores[asks[1]] > 0:
+    # Two explicit requests: ask which, when they are joined ("再", "顺便") or about as strong.
+    if len(asks) >= 2 and scores[asks[1]] > 0 and (
+            re.search(_JOINER, text, re.I) or scores[asks[1]] >= ASKS_RATIO * scores[asks[0]]):
         return Route(CLARIFY, scores, candidates=(asks[0], asks[1]), reasons=reasons)
     if top < MIN_SCORE:
         # The knowledge base declines by itself when it holds nothing, so a question about

@@ -48,7 +48,19 @@ CASES = [
     ("帮我过一下这几条标题 行业第一 绝对正品", None, "compliance"),
     ("下个月的会员日帮我排一下节奏", None, "campaign_plan"),
     ("公司年会是哪天", None, HELP),
-    # two explicit asks joined in one message
+    ("顾客问能不能开专票 咋整", None, "cs_reply"),
+    ("customer keeps asking about the refund, what do I tell her", None, "cs_reply"),
+    ("需要两段适合直播开场的暖场文案", None, "copy"),
+    ("下季度的会员运营规划帮我出一版", None, "campaign_plan"),
+    ("can you draft a content calendar for 618", None, "campaign_plan"),
+    ("帮我check下这段copy：the No.1 toner in Asia", None, "compliance"),
+    ("这个标题ok吗 “全网销量遥遥领先的面膜”", None, "compliance"),
+    ("whats the difference between UV and PV", None, "knowledge"),
+    ("ROI怎么样", None, CLARIFY),
+    # a request that mentions a figure is still one request
+    ("写一段朋友圈文案，告诉大家上个月销量破万", None, "copy"),
+    ("帮我写个双十一活动方案，目标GMV同比增长20%", None, "campaign_plan"),
+    # two explicit asks joined in one message, or about as strong
     ("拉一下上周的退款率，再帮我写个改进方案", None, CLARIFY),
     # follow-ups depend on what came before
     ("那上上个月呢?", "analytics", "analytics"),
