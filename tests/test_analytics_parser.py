@@ -117,6 +117,11 @@ SHAPES = [
     ("上个月退货退款的金额", ["refund_amount"], [], {"refund_type": ["return_refund"]}),
     ("What's the gross margin for skincare this year?", ["gross_margin"], [], {"category_l1": ["护肤"]}),
     ("上个月面膜和精华哪个卖得多", ["paid_units"], ["category_l2"], {"category_l2": ["面膜", "精华"]}),
+    ("帮我拉一下上个月各个渠道的订单数跟买家数", ["paid_orders", "paying_buyers"], ["channel"], {}),
+    ("上个月不同城市的GMV", ["gmv"], ["city"], {}),
+    ("9月和10月的退款率分别是多少", ["refund_rate"], ["month"], {}),
+    ("今年每月抖音GMV占全店的比重", ["gmv"], ["month"], {"channel": ["抖音"]}),
+    ("上个月客服平均每天接待多少会话", ["cs_sessions"], [], {}),
 ]
 
 
@@ -196,6 +201,8 @@ def test_cohort_templates() -> None:
 
 # (question, error type, words in the message)
 BAD = [
+    ("把上个月的GMV数据改一下，多加10万", RefusedError, "只读"),
+    ("帮我给所有金卡会员升级成黑金会员", RefusedError, "只读"),
     ("", InputError, "空"),
     ("   ", InputError, "空"),
     ("GMV" * 3400, InputError, "太长"),

@@ -85,6 +85,8 @@ def _vocab(layer_key: int) -> Vocab:
     for dim_id, d in layer.dimensions.items():
         for w in d.words:
             entries.append((normalize(w), "dim", dim_id, "", normalize(w) not in bare))
+            if w.startswith("各") and len(w) > 2 and not d.grain:  # 各渠道 → 各个渠道, 不同渠道
+                entries += [(normalize(p + w[1:]), "dim", dim_id, "", True) for p in ("各个", "不同")]
     values: dict[str, tuple[str, str]] = {}
     for dim_id, groups in layer.value_aliases.items():
         if dim_id in layer.dimensions:
@@ -206,6 +208,18 @@ def _number(num: str, unit: str | None, ratio: bool) -> float:
     if unit in ("%", "％") or (ratio and v > 1):
         v /= 100
     return v
+
+
+def _grain_of(ranges: list[TimeRange]) -> str | None:
+    """The calendar grain shared by adjacent periods (months, quarters, years or days), else None."""
+    rs = sorted(ranges, key=lambda r: r.start)
+    if any(a.end != b.start for a, b in zip(rs, rs[1:])):
+        return None
+    for grain, months in (("month", 1), ("quarter", 3), ("year", 12)):
+        if all(r.start.day == 1 and r.start.month % months == 1 % months and r.end == add_months(r.start, months)
+               for r in rs):
+            return grain
+    return "day" if all(r.days == 1 for r in rs) else None
 
 
 def _compose_ratio(metrics: list[str], matches: list[Match], text: str, layer: SemanticLayer) -> list[str]:
@@ -353,6 +367,9 @@ def parse_question(question: str, today: dt.date | None = None, layer: SemanticL
     elif others:
         current = TimeRange(start=min(h.range.start for h in ranges), end=max(h.range.end for h in ranges),
                             label="、".join(h.range.label for h in ranges))
+        grain = _grain_of([h.range for h in ranges])
+        if split and grain and not any(layer.dimensions[d].grain for d in dims):
+            dims.append(grain)  # "9月和10月的退款率分别是多少": one row per period
     if current.start >= current.end:
         notes.append(f"{current.label or '这个时间段'}还没有完整数据（数据截至 {today - dt.timedelta(days=1)}）")
     # ranking, order, limit
@@ -397,9 +414,13 @@ def parse_question(question: str, today: dt.date | None = None, layer: SemanticL
     # thresholds: "<metric> 不低于 200" / "at least 200 <metric>"
     share = bool(re.search(_SHARE, text)) and bool(dims)
     share_of_total = False
-    if (re.search(_SHARE, text) or re.search(_TOTAL, text) and re.search(r"比例|百分比|多少成", text)) and not dims \
+    if (re.search(_SHARE, text) or re.search(_TOTAL, text) and re.search(r"比例|百分比|多少成", text)) \
+            and not any(not layer.dimensions[d].grain for d in dims) \
             and any(not f.negate for f in flist) and layer.kpi(metrics[0]).format in ("money", "count"):
         share = share_of_total = True  # "抖音GMV占全店的比例": the slice's share of the unfiltered total
+        notes.append("占比 = 所选切片 ÷ 不加这些筛选条件的全店合计（同一指标、同一时间）")
+    if per_day:
+        notes.append(f"日均 = 指标 ÷ 统计期的自然日数（{max(current.days, 1)} 天，含没有数据的日子）")
     return SemanticQuery(metrics=metrics, dimensions=dims, filters=flist, time_range=current, comparison=comparison,
                          thresholds=thresholds, order_by=order, limit=limit, params=params,
                          share=share, share_of_total=share_of_total, per_day=per_day, notes=notes)

@@ -240,8 +240,11 @@ class _Compiler:
                 select = f"SELECT daily.*, {', '.join(daily)} FROM daily"
         if sq.share and sq.dimensions:
             m = sq.metrics[0]
+            # Within each period when the rows also split by something else (每月各渠道的占比).
+            grains = [d for d in sq.dimensions if self.layer.dimensions[d].grain]
+            part = f"PARTITION BY {', '.join(grains)}" if grains and len(grains) < len(sq.dimensions) else ""
             ctes.append(("base", select))
-            select = f"SELECT base.*, ROUND(1.0 * {m} / NULLIF(SUM({m}) OVER (), 0), 4) AS {m}_share FROM base"
+            select = f"SELECT base.*, ROUND(1.0 * {m} / NULLIF(SUM({m}) OVER ({part}), 0), 4) AS {m}_share FROM base"
         ctes.append(("result", select))
         sql = "WITH " + ",\n".join(f"{n} AS ({s})" for n, s in ctes) + "\nSELECT * FROM result"
         where = [f"{t.metric} {t.op} {t.value:g}" for t in sq.thresholds]
