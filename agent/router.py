@@ -46,7 +46,7 @@ _DIM = (
 )
 _ASK_NUMBER = r"多少|几个|几单|是多少|排名|前\s*\d+|top\s*\d+|最高|最低|同比|环比|对比|涨了|降了|增长|占比|掉|跌|下滑|下降|上升|上涨|波动|how much|how many|what was|compare|ranking"
 _DEFINE = r"区别|差别|difference between|拆解成|拆成|由哪些|构成|组成|因子|因素|取决于|什么是|是什么意思|什么意思|怎么算|如何计算|怎么计算|计算公式|公式|定义|口径|指的是|含义|what is|what does|definition|how is .* calculated|define|meaning of"
-_CHECK = r"检查|审核|check\s*(?:一下|下)|审一下|过一?下.{0,6}(?:标题|文案|话术|口播|脚本|详情|笔记|素材)|复核|核查|把关|合不合规|违不违规|看看.{0,6}(?:合规|违规)|查一下.*(违规|合规)|合规吗|违规吗|有没有违规|是否违规|是否合规|有违规|违规词|违禁词|敏感词|极限词|能不能发|能发吗|过审|风险|check (?:this|the|my)|compliant|compliance check|violat|review (?:this|these|the following)|please review|can you review|\breview\s*:"
+_CHECK = r"检查|审核|(?:请|帮忙?)审|审(?:下|一下|查)?\s*[:：]|check\s*(?:一下|下)|审一下|过一?下.{0,6}(?:标题|文案|话术|口播|脚本|详情|笔记|素材)|复核|核查|把关|合不合规|违不违规|看看.{0,6}(?:合规|违规)|查一下.*(违规|合规)|合规吗|违规吗|有没有违规|是否违规|是否合规|有违规|违规词|违禁词|敏感词|极限词|能不能发|能发吗|过审|风险|check (?:this|the|my)|compliant|compliance check|violat|review (?:this|these|the following)|please review|can you review|\breview\s*:"
 _PAYLOAD = r"[:：]\s*\S.{5,}|[“\"「『].{6,}[”\"」』]|(?:^|[\s:：])'[^']{6,}'"
 _CS = (
     r"顾客|客户|买家|消费者|customer|buyer|shopper|客人"
@@ -59,15 +59,16 @@ _COPY_OBJECT = (
 )
 _COPY = (
     rf"写(?!的|好的|了|得)(?:一|两|三|几|个|段|篇|条|句|份|版|套|些|\d)*.{{0,10}}(?:{_COPY_OBJECT})|帮我写|帮忙写|来一?段|起个标题|"
-    rf"(?:整|想|来|出|起|拟|编|弄|搞)(?:一|两|三|几|\d)*(?:个|段|篇|条|句|份|版|套|些).{{0,10}}(?:{_COPY_OBJECT})|"
+    rf"(?:整|想|来|出|起|拟|编|弄|搞|给)(?:一|两|三|几|\d)*(?:个|段|篇|条|句|份|版|套|些|点).{{0,10}}(?:{_COPY_OBJECT})|"
+    r"(?:优化|改|润色|改写|重写|精简|缩短|扩写)一?下?(?:这个|这段|这句|这条|这篇)?(?:标题|文案|描述|卖点|笔记|详情)|"
     rf"(?<!第)(?:一|两|三|四|五|六|七|八|九|十|\d)(?:个|段|篇|条|句|份|版|套|组).{{0,12}}(?:{_COPY_OBJECT})|"
     r"(?:文案|标题|这段|这句|这条|描述|卖点|笔记).{0,8}改(?:得|一下|改|成)|"
     r"改写|润色|重写|(?:提炼|梳理|整理|归纳|总结).{0,6}卖点|卖点.{0,8}(?:提炼|梳理|整理|归纳|总结)|write (?:a|an|some|me)|draft (?:a|an|some) (?:post|caption|title|copy)|copywriting|"
-    r"(?:need|want|give me|come up with) (?:a|an|some|\d+|a few) .{0,20}(?:captions?|taglines?|titles?|slogans?|posts?|copy)"
+    r"(?:need|want|give me|come up with) (?:a|an|some|\d+|a few) .{0,20}(?:captions?|taglines?|titles?|slogans?|posts?|copy|subject lines?|headlines?|hooks?|descriptions?)"
 )
 _COPY_NOUN = r"种草文案|种草笔记|朋友圈文案|小红书笔记|直播话术|商品标题|产品描述|详情页文案|主图文案|product description|tagline|ad copy|caption"
 _PLAN = (
-    r"活动方案|活动策划|大促方案|策划(?:一|个|下)|排期|节奏规划|活动规划|营销方案|营销计划|推广计划|投放计划|作战计划|全案|"
+    r"活动方案|活动策划|大促方案|(?:策划|规划)(?:一|个|下)|排期|节奏规划|活动规划|营销方案|营销计划|推广计划|投放计划|作战计划|全案|"
     r"(?:做|出|给|弄|搞|写|拿|整|来|列|定)(?:我|我们|咱们)?(?:一|个|份|套|下)*.{0,10}(?:方案|计划|规划|排期|节奏|打法)|节奏安排|节奏规划|排(?:一下|个|一个)?.{0,6}(?:流程|时间表|节奏|排期|日程)|活动.{0,6}(?:安排|规划|策划)|"
     r"目标\s*\d|预算\s*\d|gmv目标|(?:方案|计划|规划|排期|打法).{0,6}(?:出|做|写|弄|整|来|给)(?:一|个|份|版|下)|(?:campaign|promo|promotion|launch|marketing|event|sales?|holiday|content) (?:plan|schedule|calendar|timeline|roadmap)|plan (?:a|the|our|for)"
 )
@@ -76,7 +77,7 @@ _KNOW = (
     r"为什么|为何|是否可以|能不能写|可以写|规定|规则|政策|条款|广告法|哪一条|依据|攻略|阶段|玩法|手册|playbook|sop|"
     r"how (?:do|to|can|should)|what should|why|policy|rule|guide|best practice|steps"
 )
-_GREET = r"^(?:你好|您好|hi|hello|hey|在吗|在不在|嗨|哈喽|早上好|晚上好)[!！。.\s]*$|你能做什么|你会什么|能帮我做什么|怎么用|使用说明|帮助|^help$|what can you do|how do i use"
+_GREET = r"^(?:你好|您好|hi|hello|hey|在吗|在不在|嗨|哈喽|早上好|晚上好)[!！。.\s]*$|你能做什么|你会什么|能帮我做什么|^怎么用[?？]?$|(?:你|掌柜)(?:要|该)?怎么用|怎么用(?:你|掌柜)|使用说明|帮助|^help$|what can you do|how do i use"
 # A question form: what makes "蓄水期一般从哪天开始?" a question rather than a command.
 _QUESTION = (
     r"[?？]\s*$|吗|呢|么|怎么|怎样|如何|什么|(.)不\1|哪|谁|多少|多久|多长|几|是否|能否|可否|要不要|有没有|是不是|能不能|可不可以|会不会|"
@@ -86,7 +87,7 @@ _QUESTION = (
 _DOMAIN_EXTRA = (
     r"订单|客户|顾客|买家|缺货|清仓|定价|品类|sku|spu|退货|退款|运费|快递|物流|发货|售后|售前|咨询|客服|店铺|商品|宣传|广告|文案|标题|标注|处罚|罚款|资质|合规|违规|广告法|"
     r"划线价|原价|化妆品|食品|保健|会员|粉丝|活动|优惠|券|直播|主播|达人|种草|投流|推广|营销|上新|选品|类目|"
-    r"\b(?:cosmetics?|listings?|ads?|advert\w*|claims?|sellers?|stores?|shops?|products?|promos?|coupons?)\b"
+    r"(?<![a-z])(?:rfm|kol|koc|cosmetics?|listings?|ads?|advert\w*|claims?|sellers?|stores?|shops?|products?|promos?|coupons?)(?![a-z])"
 )
 # Glossary entries too general to mark a message as being about operations.
 _GENERIC_EN = {
@@ -149,6 +150,8 @@ def _signals() -> dict[str, list[Signal]]:
         ],
         "knowledge": [
             _sig("howto", _KNOW, 0.9),
+            # "库存一般备多少合适" asks for a norm, not for this shop's figure.
+            _sig("advice", r"一般|通常|合适|合理|比较好|建议|应该|最好是|标准", 0.6),
             _sig("define", _DEFINE, 1.0),
             _sig("question-mark", r"[?？]$", 0.2),
             _sig("question-word", r"怎么|如何|哪些|什么|怎样|多久|多长时间|吗[?？]?$|是否|要不要|需不需要|能否|how|what|which|when|can we|should", 0.6),
@@ -161,7 +164,7 @@ def _signals() -> dict[str, list[Signal]]:
             _sig("check-verb", _CHECK, 1.3),
             _sig("payload", _PAYLOAD, 0.3),
             # "这句能用吗：“…”" checks the quoted text; without a text it asks about a rule.
-            _sig("usable-ask", r"能用吗|能不能用|可以用吗|可不可以用|能发吗|能不能发|能这么写吗|可以这么写吗|(?:ok|行|可以)吗|有没有问题|有问题吗|会不会(?:违规|违法|有问题|被罚)|能过吗|"
+            _sig("usable-ask", r"(?:能|可以)(?:用|发|上线|上架|发布|投|挂|播)吗|(?:能不能|可不可以)(?:用|发|上线|上架|发布|投|挂|播)|能这么写吗|可以这么写吗|(?:ok|行|可以)吗|有没有问题|有问题吗|会不会(?:违规|违法|有问题|被罚)|能过吗|"
                  r"行不行|is this ok|can (?:we|i) (?:use|post) this", 0.9),
             _sig("ad-terms", r"最好|第一|顶级|最佳|国家级|特供|根治|治疗|包过|稳赚|史上最|全网最低|美白|祛斑|100%|万能|绝对", 0.3),
         ],
@@ -194,7 +197,8 @@ def _alternation(words: set[str]) -> str:
     parts = []
     for word in sorted(words, key=len, reverse=True):
         escaped = re.escape(word.lower())
-        parts.append(escaped if re.search(r"[\u4e00-\u9fff]", word) else rf"\b{escaped}\b")
+        # Latin words end where the Latin letters end: "\b" sees no edge between "看" and "GMV".
+        parts.append(escaped if re.search(r"[\u4e00-\u9fff]", word) else rf"(?<![a-z0-9]){escaped}(?![a-z0-9])")
     return "|".join(parts) or r"(?!)"
 
 
@@ -280,6 +284,12 @@ def _adjust(text: str, scores: dict[str, float], reasons: dict[str, list[str]]) 
     # "什么是复购率" / "复购率怎么算" asks for the definition, not the figure.
     if "define" in kn and "metric" in an and "time" not in an:
         scores["analytics"] -= 0.6
+    # "库存一般备多少合适" asks for a norm; a norm for a named period or breakdown is a figure again.
+    if "advice" in kn and not {"time", "dimension"} & set(an):
+        scores["analytics"] -= 0.6
+    # Code is not marketing copy ("写个Python脚本").
+    if re.search(r"python|sql|代码|程序|函数|公式|宏|爬虫|\bcode\b|javascript|excel", text, re.I):
+        scores["copy"] = 0.0
     # No metric, no figure to fetch: "发券频率多少合适" asks for advice, not a query.
     if "metric" not in an and not {"warehouse-write", "personal-data"} & set(an):
         scores["analytics"] = min(scores["analytics"], 0.9)
@@ -350,8 +360,15 @@ def _explicit_asks(reasons: dict[str, list[str]]) -> list[str]:
     return asks
 
 
+# "能帮我约个快递吗" asks for an action no tool performs; "帮我看看…" asks to be told something.
+_ACTION_ASK = r"帮我|帮忙|麻烦你|请你|\b(?:can|could|would) you\b|\bplease\b"
+_INFO_VERB = r"看|查|问|解释|讲|介绍|说说|告诉|科普|分析|\b(?:tell|explain|what|how|why|which|when)\b"
+
+
 def _about_operations(text: str) -> bool:
     """A question that names something from the shop's world: worth a knowledge search."""
+    if re.search(_ACTION_ASK, text, re.I) and not re.search(_INFO_VERB, text, re.I):
+        return False
     return bool(re.search(_QUESTION, text, re.I)) and bool(_vocabulary()[1].search(text))
 
 
