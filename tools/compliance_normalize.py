@@ -91,9 +91,30 @@ class NormalizedText:
         return self.original_index(start), self.original_index(end - 1) + 1
 
 
+# Pinyin written in place of a flagged character (全网zui低价, 第yi, jue对): the pinyin becomes the
+# character and the rest of the spelling a zero-width filler that the separator pass removes, so
+# offsets stay aligned. Only next to a Chinese character, so English words are left alone.
+_PINYIN = {"zui": "最", "diyi": "第一", "weiyi": "唯一", "juedui": "绝对", "shouxuan": "首选", "yi": "一", "jue": "绝"}
+_PINYIN_RE = re.compile(
+    f"(?<![a-z])(?:(?<=[{_CJK}])(zui|diyi|weiyi|juedui|shouxuan)(?![a-z])"
+    f"|(zui|diyi|weiyi|juedui|shouxuan)(?=[{_CJK}])|(?<=第)(yi)(?![a-z])|(jue)(?=对))"
+)
+
+
+def _spell_out_pinyin(folded: str) -> str:
+    if not folded.isascii() and _PINYIN_RE.search(folded):
+        def repl(m: re.Match[str]) -> str:
+            word = m.group(m.lastindex or 0)
+            chars = _PINYIN[word]
+            return chars + "\u200b" * (len(word) - len(chars))
+
+        return _PINYIN_RE.sub(repl, folded)
+    return folded
+
+
 def normalize(text: str) -> NormalizedText:
-    """Fold the text and remove evasion separators between Chinese characters."""
-    folded = fold(text)
+    """Fold the text, spell out pinyin evasions and remove evasion separators between Chinese characters."""
+    folded = _spell_out_pinyin(fold(text))
     pieces: list[str] = []
     norm_starts = [0]
     orig_starts = [0]
