@@ -64,6 +64,8 @@ TIMES = [
     ("近半年每个月的新客数", T, D(2025, 6, 1), D(2025, 12, 1)),
     ("今年双十一当天的GMV", T, D(2025, 11, 11), D(2025, 11, 12)),
     ("去年双12当天的GMV", T, D(2024, 12, 12), D(2024, 12, 13)),
+    ("今年1-10月累计GMV", T, D(2025, 1, 1), D(2025, 11, 1)),
+    ("2025年3月到5月的GMV", T, D(2025, 3, 1), D(2025, 6, 1)),
 ]
 
 
@@ -122,6 +124,11 @@ SHAPES = [
     ("9月和10月的退款率分别是多少", ["refund_rate"], ["month"], {}),
     ("今年每月抖音GMV占全店的比重", ["gmv"], ["month"], {"channel": ["抖音"]}),
     ("上个月客服平均每天接待多少会话", ["cs_sessions"], [], {}),
+    ("上个月不同城市等级的支付买家数", ["paying_buyers"], ["city_tier"], {}),
+    ("上个月日常推广计划的总花费", ["ad_spend"], [], {"campaign_type": ["always_on"]}),
+    ("上个月50岁以上买家的GMV", ["gmv"], [], {"age_band": ["50+"]}),
+    ("上个月每个买家平均花多少钱", ["arpu"], [], {}),
+    ("上个月天猫平均每单多少钱", ["aov"], [], {"channel": ["天猫"]}),
 ]
 
 
@@ -149,6 +156,8 @@ RANKINGS = [
     ("上个月每个客服的首次响应时长，从慢到快", "first_response_time", True, None),
     ("上个月首次响应时长最快的客服", "first_response_time", False, 1),
     ("上个月库存周转天数最慢的5个商品", "inventory_days", True, 5),
+    ("上个月库存周转天数最长的5个商品", "inventory_days", True, 5),
+    ("上个月首次响应时长最短的客服", "first_response_time", False, 1),
     ("Which channel had the highest month-over-month GMV growth rate in November 2025?", "gmv_growth", True, 1),
 ]
 

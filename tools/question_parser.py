@@ -25,8 +25,8 @@ from tools.semantic import Comparison, Filter, OrderBy, SemanticQuery, Threshold
 MAX_QUESTION_CHARS = 2000
 SOFT_FILTERS = {"session_type", "refund_type", "refund_reason"}  # dropped when the metric has no such key
 LOWER_IS_FASTER = {"first_response_time", "inventory_days"}
-_SUP_DESC = r"最高|最多|最大|最好|最强|最火|最畅销|卖得最好|卖的最好|第一名|排名第一|\btop\b|highest|\bmost\b|largest|biggest|\bbest\b|greatest"
-_SUP_ASC = r"最低|最少|最小|最差|最弱|卖得最差|lowest|\bleast\b|smallest|\bworst\b|fewest"
+_SUP_DESC = r"最高|最多|最长|最久|最大|最好|最强|最火|最畅销|卖得最好|卖的最好|第一名|排名第一|\btop\b|highest|\bmost\b|largest|biggest|\bbest\b|greatest"
+_SUP_ASC = r"最低|最少|最短|最小|最差|最弱|卖得最差|lowest|\bleast\b|smallest|\bworst\b|fewest"
 _SLOW, _FAST = r"最慢|slowest", r"最快|fastest"
 _SLOW_ORDER, _FAST_ORDER = r"从慢到快|由慢到快|slowest first", r"从快到慢|由快到慢|fastest first"
 _DESC_ORDER = r"从高到低|由高到低|从大到小|由多到少|从多到少|降序|排名|排行|排序|\branked?\b|\brank\b|descending"
@@ -82,11 +82,12 @@ def _vocab(layer_key: int) -> Vocab:
     bare = {"渠道", "平台", "类目", "品类", "大类", "商品", "产品", "单品", "爆款", "品牌", "省份", "地区", "地域", "城市", "年龄",
             "性别", "原因", "客服", "sku", "channels", "categories", "products", "provinces", "cities", "brands", "agents",
             "reasons", "gender", "age band", "campaigns", "subcategory", "subcategories"}
+    derived = []  # 各渠道 → 各个渠道, 不同渠道; listed last so a written word of the same length wins
     for dim_id, d in layer.dimensions.items():
         for w in d.words:
             entries.append((normalize(w), "dim", dim_id, "", normalize(w) not in bare))
-            if w.startswith("各") and len(w) > 2 and not d.grain:  # 各渠道 → 各个渠道, 不同渠道
-                entries += [(normalize(p + w[1:]), "dim", dim_id, "", True) for p in ("各个", "不同")]
+            if w.startswith("各") and len(w) > 2 and not d.grain:
+                derived += [(normalize(p + w[1:]), "dim", dim_id, "", True) for p in ("各个", "不同")]
     values: dict[str, tuple[str, str]] = {}
     for dim_id, groups in layer.value_aliases.items():
         if dim_id in layer.dimensions:
@@ -119,7 +120,7 @@ def _vocab(layer_key: int) -> Vocab:
     for group in prof["refund_reasons"].values():
         for reason in group:
             values.setdefault(normalize(reason), ("refund_reason", reason))
-    entries += [(s, "value", d, v, True) for s, (d, v) in values.items()]
+    entries += [(s, "value", d, v, True) for s, (d, v) in values.items()] + derived
     campaigns: dict[str, list[tuple[str, dt.date, dt.date, str]]] = {}
     for row in read_dimension("dim_campaign").rows:
         campaigns.setdefault(row[0].split("_")[0], []).append((row[0], row[4], row[5], row[1]))

@@ -144,6 +144,14 @@ def find_times(text: str, today: dt.date) -> list[TimeHit]:
             continue
         day = en_point(m.group(1), m.group(2), m.group(3), m.group(4), m.group(5), m.group(0))
         add(m, day, day + dt.timedelta(days=1))
+    # month spans: 1-10月 / 2025年3月到5月 / 3至5月份
+    for m in re.finditer(rf"{_YEAR}(\d{{1,2}}|[一二三四五六七八九十]+)\s*月?\s*(?:-|~|—|到|至)\s*(\d{{1,2}}|[一二三四五六七八九十]+)\s*月份?(?![\d日号])", text):
+        y = _year_of(m.group(1) or m.group(2) or m.group(3), today)
+        a, b = cn_int(m.group(4)), cn_int(m.group(5))
+        if y is None:
+            y = today.year if month_range(today.year, a)[0] < today else today.year - 1
+        if a <= b:
+            add(m, month_range(y, a)[0], month_range(y, b)[1])
     # months: 2025年1月 / 2025-01 / 1月 / November 2025 / Nov 2025
     for m in re.finditer(rf"{_YEAR}(\d{{1,2}}|[一二三四五六七八九十]+)\s*月份?(?![\d日号])", text):
         y = _year_of(m.group(1) or m.group(2) or m.group(3), today)
