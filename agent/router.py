@@ -51,7 +51,7 @@ _PAYLOAD = r"[:：]\s*\S.{5,}|[“\"「『].{6,}[”\"」』]|(?:^|[\s:：])'[^'
 _CS = (
     r"顾客|客户|买家|消费者|customer|buyer|shopper|客人"
 )
-_CS_ASK = r"怎么(?:跟|和|给|对)?.{0,3}(?:回|说|解释|沟通|处理|应对|整|办)|what (?:do|should|can) i (?:tell|say)|how (?:do|should) i (?:reply|respond|answer|tell)|如何回|回复|回他|回她|话术怎么说|怎么答复|应答|安抚|reply|respond|answer (?:the|this|a) customer|draft a response"
+_CS_ASK = r"怎么(?:跟|和|给|对)?.{0,3}(?:回|说|解释|沟通|处理|应对|整|办)|what (?:do|should|can) i (?:tell|say)|how (?:do|should|can) i (?:reply|respond|answer|tell|say)|如何回|回复|回他|回她|话术怎么说|怎么答复|应答|安抚|reply|respond|answer (?:the|this|a) customer|draft a response"
 _CS_MSG = r"(?:说|问|发来|留言|反馈|讲|says|asks|wrote)\s*[:：]|(?:顾客|客户|买家|消费者|客人)(?:说|问(?!题|卷|得)|反馈|投诉|要求|催|骂|吐槽)(?!率|量|数|占比|类型|原因|多|少|的)|\b(?:customer|buyer|shopper)s? (?:\w+ ){0,2}(?:says|said|asks|asking|asked|wants|complains|claims)|我的快递|我的订单|收到的|还没发货|什么时候发货|破损|坏了|少发|发错|能退吗|可以退|退款怎么|物流|订单号|order\s*#?\d|我要投诉|差评|发票|价保|退差价"
 _COPY_OBJECT = (
     r"文案|标题|卖点|详情|笔记|话术|口播|slogan|广告语|宣传语|欢迎语|标语|口号|祝福语|简介|脚本|朋友圈|推文|海报|文章|帖子|开场白|"
@@ -164,7 +164,7 @@ def _signals() -> dict[str, list[Signal]]:
             _sig("check-verb", _CHECK, 1.3),
             _sig("payload", _PAYLOAD, 0.3),
             # "这句能用吗：“…”" checks the quoted text; without a text it asks about a rule.
-            _sig("usable-ask", r"(?:能|可以)(?:用|发|上线|上架|发布|投|挂|播)吗|(?:能不能|可不可以)(?:用|发|上线|上架|发布|投|挂|播)|能这么写吗|可以这么写吗|(?:ok|行|可以)吗|有没有问题|有问题吗|会不会(?:违规|违法|有问题|被罚)|能过吗|"
+            _sig("usable-ask", r"(?:能|可以)(?:用|发|上线|上架|发布|投|挂|播)吗|(?:能不能|可不可以)(?:用|发|上线|上架|发布|投|挂|播)|能这么写吗|可以这么写吗|(?:ok|行|可以)吗|有没有问题|有问题吗|is this (?:\w+ ){0,2}(?:ok|okay|allowed|fine|compliant)|会不会(?:违规|违法|有问题|被罚)|能过吗|"
                  r"行不行|is this ok|can (?:we|i) (?:use|post) this", 0.9),
             _sig("ad-terms", r"最好|第一|顶级|最佳|国家级|特供|根治|治疗|包过|稳赚|史上最|全网最低|美白|祛斑|100%|万能|绝对", 0.3),
         ],
@@ -175,9 +175,12 @@ def _signals() -> dict[str, list[Signal]]:
         ],
         "campaign_plan": [
             _sig("plan", _PLAN, 1.4),
-            _sig("event", r"双十一|双11|618|年货节|三八节|双12|大促|新品上市|周年庆|专场|会员日|首发|black friday", 0.3),
+            _sig("event", r"双十一|双11|618|年货节|三八节|双12|大促|新品上市|周年庆|专场|会员日|首发|black friday|singles'? day|double 1[12]|launch", 0.3),
             _sig("target", r"预算|目标|gmv目标|budget|goal|target", 0.3),
-            _sig("budget-figure", r"(?:预算|budget)\D{0,6}\d", 0.5),
+            # "put together a Singles' Day plan": a plan of some kind, a campaign when an event or budget joins.
+            _sig("plan-request", r"(?:put together|draft|make|create|build|prepare) (?:a|an|our|the) .{0,30}"
+                 r"(?:plan|schedule|calendar|roadmap)\b", 0.8),
+            _sig("budget-figure", r"(?:预算|budget)\D{0,6}\d|\d\s*[kw万]?\s*(?:的)?(?:预算|budget)", 0.5),
         ],
         "cs_reply": [
             _sig("customer", _CS, 0.7),
@@ -365,11 +368,13 @@ _ACTION_ASK = r"帮我|帮忙|麻烦你|请你|\b(?:can|could|would) you\b|\bple
 _INFO_VERB = r"看|查|问|解释|讲|介绍|说说|告诉|科普|分析|\b(?:tell|explain|what|how|why|which|when)\b"
 
 
-def _about_operations(text: str) -> bool:
-    """A question that names something from the shop's world: worth a knowledge search."""
+def _about_operations(text: str, knowledge_score: float) -> bool:
+    """A question, or a short topic ("流失用户召回"), from the shop's world: worth a knowledge search."""
     if re.search(_ACTION_ASK, text, re.I) and not re.search(_INFO_VERB, text, re.I):
         return False
-    return bool(re.search(_QUESTION, text, re.I)) and bool(_vocabulary()[1].search(text))
+    if not _vocabulary()[1].search(text):
+        return False
+    return bool(re.search(_QUESTION, text, re.I)) or (len(text) <= 15 and knowledge_score > 0)
 
 
 def _continues(text: str) -> bool:
@@ -400,7 +405,7 @@ def route(message: str, last_intent: str | None = None) -> Route:
     if top < MIN_SCORE:
         # The knowledge base declines by itself when it holds nothing, so a question about
         # operations that no tool claims is better searched than answered with the help text.
-        if _about_operations(text):
+        if _about_operations(text, scores["knowledge"]):
             reasons["knowledge"] = [*reasons["knowledge"], "operations-question"]
             return Route("knowledge", scores, candidates=("knowledge",), reasons=reasons)
         return Route(HELP, scores, reasons=reasons)

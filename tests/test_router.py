@@ -68,6 +68,13 @@ CASES = [
     ("帮我写个Python脚本", None, HELP),
     ("能帮我约个快递上门取件吗", None, HELP),
     ("能帮我看看退货运费怎么算吗", None, "knowledge"),
+    ("流失用户召回", None, "knowledge"),
+    ("抖音", None, HELP),
+    ("Could you put together a Singles' Day plan with a 300k budget?", None, "campaign_plan"),
+    ("Please make a schedule for the team lunch", None, HELP),
+    ('Is this title ok? "Guaranteed to lose 10kg in a month"', None, "compliance"),
+    ("Is it OK to say 'dermatologist approved' on a listing?", None, "knowledge"),
+    ("A buyer wants a refund for a used item, how do I say no politely?", None, "cs_reply"),
     # a request that mentions a figure is still one request
     ("写一段朋友圈文案，告诉大家上个月销量破万", None, "copy"),
     ("帮我写个双十一活动方案，目标GMV同比增长20%", None, "campaign_plan"),
