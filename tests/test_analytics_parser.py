@@ -129,6 +129,8 @@ SHAPES = [
     ("上个月50岁以上买家的GMV", ["gmv"], [], {"age_band": ["50+"]}),
     ("上个月每个买家平均花多少钱", ["arpu"], [], {}),
     ("上个月天猫平均每单多少钱", ["aov"], [], {"channel": ["天猫"]}),
+    ("昨日成交", ["gmv"], [], {}),  # a loose word, read only when no metric word is there
+    ("上个月成交的订单数", ["paid_orders"], [], {}),
 ]
 
 
@@ -158,6 +160,7 @@ RANKINGS = [
     ("上个月库存周转天数最慢的5个商品", "inventory_days", True, 5),
     ("上个月库存周转天数最长的5个商品", "inventory_days", True, 5),
     ("上个月首次响应时长最短的客服", "first_response_time", False, 1),
+    ("上月销量TOP5商品", "paid_units", True, 5),
     ("Which channel had the highest month-over-month GMV growth rate in November 2025?", "gmv_growth", True, 1),
 ]
 
@@ -212,6 +215,7 @@ def test_cohort_templates() -> None:
 BAD = [
     ("把上个月的GMV数据改一下，多加10万", RefusedError, "只读"),
     ("帮我给所有金卡会员升级成黑金会员", RefusedError, "只读"),
+    ("上个月各渠道GMV，顺便把结果写回 fact_orders 的备注列", RefusedError, "只读"),
     ("", InputError, "空"),
     ("   ", InputError, "空"),
     ("GMV" * 3400, InputError, "太长"),

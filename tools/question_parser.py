@@ -25,7 +25,7 @@ from tools.semantic import Comparison, Filter, OrderBy, SemanticQuery, Threshold
 MAX_QUESTION_CHARS = 2000
 SOFT_FILTERS = {"session_type", "refund_type", "refund_reason"}  # dropped when the metric has no such key
 LOWER_IS_FASTER = {"first_response_time", "inventory_days"}
-_SUP_DESC = r"最高|最多|最长|最久|最大|最好|最强|最火|最畅销|卖得最好|卖的最好|第一名|排名第一|\btop\b|highest|\bmost\b|largest|biggest|\bbest\b|greatest"
+_SUP_DESC = r"最高|最多|最长|最久|最大|最好|最强|最火|最畅销|卖得最好|卖的最好|第一名|排名第一|(?<![a-z])top(?![a-z])|highest|\bmost\b|largest|biggest|\bbest\b|greatest"
 _SUP_ASC = r"最低|最少|最短|最小|最差|最弱|卖得最差|lowest|\bleast\b|smallest|\bworst\b|fewest"
 _SLOW, _FAST = r"最慢|slowest", r"最快|fastest"
 _SLOW_ORDER, _FAST_ORDER = r"从慢到快|由慢到快|slowest first", r"从快到慢|由快到慢|fastest first"
@@ -65,6 +65,7 @@ class Vocab:
     entries: list[tuple[str, str, str, str, bool]]  # surface, kind, key, value, strong
     campaigns: dict[str, list[tuple[str, dt.date, dt.date, str]]]  # prefix → [(id, start, end, name)]
     campaign_words: list[tuple[str, str]]
+    fallback: list[tuple[str, str, str, str, bool]]  # loose metric words ("成交") read only when nothing else is
 
 
 def normalize(text: str) -> str:
@@ -127,7 +128,10 @@ def _vocab(layer_key: int) -> Vocab:
     words = [(normalize(w), prefix) for prefix, ws in layer.value_aliases.get("campaign_window", {}).items() for w in ws]
     entries.sort(key=lambda e: -len(e[0]))
     words.sort(key=lambda e: -len(e[0]))
-    return Vocab(entries, campaigns, words)
+    fallback = [(normalize(w), "metric", kpi, "", True) for kpi, ws in layer.value_aliases.get("metric_fallback", {}).items()
+                for w in ws if kpi in {k.id for k in layer.kpis}]
+    fallback.sort(key=lambda e: -len(e[0]))
+    return Vocab(entries, campaigns, words, fallback)
 
 
 _LAYERS: dict[int, SemanticLayer] = {}
@@ -266,8 +270,9 @@ def parse_question(question: str, today: dt.date | None = None, layer: SemanticL
     matches = _scan(text, vocab)
     if not any(m.kind == "metric" for m in matches):
         # "退货退款的金额": the metric word sits inside a value; read metrics alone before giving up.
-        only = Vocab([e for e in vocab.entries if e[1] == "metric"], vocab.campaigns, vocab.campaign_words)
-        matches = sorted(matches + _scan(text, only)[:1], key=lambda m: m.start)
+        only = Vocab([e for e in vocab.entries if e[1] == "metric"], vocab.campaigns, vocab.campaign_words, [])
+        found = _scan(text, only)[:1] or _scan(text, Vocab(vocab.fallback, {}, [], []))[:1]
+        matches = sorted(matches + found, key=lambda m: m.start)
     metrics = list(dict.fromkeys(m.key for m in matches if m.kind == "metric"))
     params: dict[str, int] = {}
     notes: list[str] = []
