@@ -36,7 +36,7 @@ _METRIC = (
 )
 _TIME = (
     r"昨天|今天|前天|本周|上周|这周|本月|上个?月|上上个?月|这个月|今年|去年|前年|本季度|上季度|最近\s*\d+\s*[天日周月]|"
-    r"近\s*\d+\s*[天日周月]|过去\s*\d+|最近|近期|这两天|这几天|\d{4}\s*年|\d{1,2}\s*月份?|q[1-4]|上半年|下半年|期间|每天|每日|每周|每月|趋势|"
+    r"近\s*\d+\s*[天日周月]|过去\s*\d+|双十一|双11|双12|618|年货节|最近|近期|这两天|这几天|\d{4}\s*年|\d{1,2}\s*月份?|q[1-4]|上半年|下半年|期间|每天|每日|每周|每月|趋势|"
     r"yesterday|last (?:week|month|year|quarter)|this (?:week|month|year)|in (?:january|february|march|april|may|june|"
     r"july|august|september|october|november|december)|\b20\d\d\b|trend|daily|monthly|weekly|recently|lately"
 )
@@ -46,7 +46,14 @@ _DIM = (
 )
 _ASK_NUMBER = r"多少|几个|几单|是多少|排名|前\s*\d+|top\s*\d+|最高|最低|同比|环比|对比|涨了|降了|增长|占比|掉|跌|下滑|下降|上升|上涨|波动|how much|how many|what was|compare|ranking"
 _DEFINE = r"区别|差别|difference between|拆解成|拆成|由哪些|构成|组成|因子|因素|取决于|什么是|是什么意思|什么意思|怎么算|如何计算|怎么计算|计算公式|公式|定义|口径|指的是|含义|what is|what does|definition|how is .* calculated|define|meaning of"
-_CHECK = r"检查|审核|(?:请|帮忙?)审|审(?:下|一下|查)?\s*[:：]|check\s*(?:一下|下)|审一下|过一?下.{0,6}(?:标题|文案|话术|口播|脚本|详情|笔记|素材)|复核|核查|把关|合不合规|违不违规|看看.{0,6}(?:合规|违规)|查一下.*(违规|合规)|合规吗|违规吗|有没有违规|是否违规|是否合规|有违规|违规词|违禁词|敏感词|极限词|能不能发|能发吗|过审|风险|check (?:this|the|my)|compliant|compliance check|violat|review (?:this|these|the following)|please review|can you review|\breview\s*:"
+_CHECK = r"检查|审核|(?:请|帮忙?)审|审(?:下|一下|查)?\s*[:：]|check\s*(?:一下|下)|审一下|过一?下.{0,6}(?:标题|文案|话术|口播|脚本|详情|笔记|素材)|复核|核查|把关|看看.{0,6}(?:合规|违规)|查一下.*(违规|合规)|违规词|违禁词|敏感词|极限词|过审|check (?:this|the|my)|compliant|compliance check|violat|review (?:this|these|the following)|please review|can you review|\breview\s*:"
+# Asks whether a text may be used: a check when the text is given, a rule question when not.
+_USABLE = (
+    r"(?:能|可以)(?:用|发|上线|上架|发布|投|挂|播)吗|(?:能不能|可不可以)(?:用|发|上线|上架|发布|投|挂|播)|能这么写吗|可以这么写吗|"
+    r"(?:ok|行|可以)吗|有没有问题|有问题吗|会不会(?:违规|违法|有问题|被罚)|能过吗|行不行|合规吗|违规吗|合不合规|违不违规|"
+    r"有没有违规|是否违规|是否合规|有违规|风险|(?:帮我?)?看(?:看|下|一下)(?:这段|这句|这条|这个|这篇)|"
+    r"is this (?:\w+ ){0,2}(?:ok|okay|allowed|fine|compliant)|can (?:we|i) (?:use|post) this"
+)
 _PAYLOAD = r"[:：]\s*\S.{5,}|[“\"「『].{6,}[”\"」』]|(?:^|[\s:：])'[^']{6,}'"
 _CS = (
     r"顾客|客户|买家|消费者|customer|buyer|shopper|客人"
@@ -55,21 +62,21 @@ _CS_ASK = r"怎么(?:跟|和|给|对)?.{0,3}(?:回|说|解释|沟通|处理|应�
 _CS_MSG = r"(?:说|问|发来|留言|反馈|讲|says|asks|wrote)\s*[:：]|(?:顾客|客户|买家|消费者|客人)(?:说|问(?!题|卷|得)|反馈|投诉|要求|催|骂|吐槽)(?!率|量|数|占比|类型|原因|多|少|的)|\b(?:customer|buyer|shopper)s? (?:\w+ ){0,2}(?:says|said|asks|asking|asked|wants|complains|claims)|我的快递|我的订单|收到的|还没发货|什么时候发货|破损|坏了|少发|发错|能退吗|可以退|退款怎么|物流|订单号|order\s*#?\d|我要投诉|差评|发票|价保|退差价"
 _COPY_OBJECT = (
     r"文案|标题|卖点|详情|笔记|话术|口播|slogan|广告语|宣传语|欢迎语|标语|口号|祝福语|简介|脚本|朋友圈|推文|海报|文章|帖子|开场白|"
-    r"tagline|caption"
+    r"主题名|活动名|名字|感谢信|邀请函|短信|公告|tagline|caption"
 )
 _COPY = (
-    rf"写(?!的|好的|了|得)(?:一|两|三|几|个|段|篇|条|句|份|版|套|些|\d)*.{{0,10}}(?:{_COPY_OBJECT})|帮我写|帮忙写|来一?段|起个标题|"
+    rf"写(?!的|好的|了|得)(?:一|两|三|几|个|段|篇|条|句|份|版|套|些|封|\d)*.{{0,10}}(?:{_COPY_OBJECT})|帮我写|帮忙写|来一?段|起个标题|"
     rf"(?:整|想|来|出|起|拟|编|弄|搞|给)(?:一|两|三|几|\d)*(?:个|段|篇|条|句|份|版|套|些|点).{{0,10}}(?:{_COPY_OBJECT})|"
     r"(?:优化|改|润色|改写|重写|精简|缩短|扩写)一?下?(?:这个|这段|这句|这条|这篇)?(?:标题|文案|描述|卖点|笔记|详情)|"
     rf"(?<!第)(?:一|两|三|四|五|六|七|八|九|十|\d)(?:个|段|篇|条|句|份|版|套|组).{{0,12}}(?:{_COPY_OBJECT})|"
     r"(?:文案|标题|这段|这句|这条|描述|卖点|笔记).{0,8}改(?:得|一下|改|成)|"
-    r"改写|润色|重写|(?:提炼|梳理|整理|归纳|总结).{0,6}卖点|卖点.{0,8}(?:提炼|梳理|整理|归纳|总结)|write (?:a|an|some|me)|draft (?:a|an|some) (?:post|caption|title|copy)|copywriting|"
+    r"改写|润色|重写|(?:提炼|梳理|整理|归纳|总结).{0,6}卖点|卖点.{0,8}(?:提炼|梳理|整理|归纳|总结)|write (?:a|an|some|me)|(?:draft|compose) (?:a|an|some) (?:post|caption|title|copy|tweet|email|newsletter|blurb|announcement|sms|weibo)|改(?:成|得)更|改成.{0,8}(?:语气|风格|口吻)|copywriting|"
     r"(?:need|want|give me|come up with) (?:a|an|some|\d+|a few) .{0,20}(?:captions?|taglines?|titles?|slogans?|posts?|copy|subject lines?|headlines?|hooks?|descriptions?)"
 )
 _COPY_NOUN = r"种草文案|种草笔记|朋友圈文案|小红书笔记|直播话术|商品标题|产品描述|详情页文案|主图文案|product description|tagline|ad copy|caption"
 _PLAN = (
     r"活动方案|活动策划|大促方案|(?:策划|规划)(?:一|个|下)|排期|节奏规划|活动规划|营销方案|营销计划|推广计划|投放计划|作战计划|全案|"
-    r"(?:做|出|给|弄|搞|写|拿|整|来|列|定)(?:我|我们|咱们)?(?:一|个|份|套|下)*.{0,10}(?:方案|计划|规划|排期|节奏|打法)|节奏安排|节奏规划|排(?:一下|个|一个)?.{0,6}(?:流程|时间表|节奏|排期|日程)|活动.{0,6}(?:安排|规划|策划)|"
+    r"(?:做|出|给|弄|搞|写|拿|整|来|列|定)(?:我|我们|咱们)?(?:一|个|份|套|下)*.{0,10}(?:方案|计划|规划|排期|节奏|打法)|节奏安排|节奏规划|排(?:一下|个|一个)?.{0,6}(?:流程|时间表|节奏|排期|档期|日程)|活动.{0,6}(?:安排|规划|策划)|"
     r"目标\s*\d|预算\s*\d|gmv目标|(?:方案|计划|规划|排期|打法).{0,6}(?:出|做|写|弄|整|来|给)(?:一|个|份|版|下)|(?:campaign|promo|promotion|launch|marketing|event|sales?|holiday|content) (?:plan|schedule|calendar|timeline|roadmap)|plan (?:a|the|our|for)"
 )
 _KNOW = (
@@ -77,7 +84,7 @@ _KNOW = (
     r"为什么|为何|是否可以|能不能写|可以写|规定|规则|政策|条款|广告法|哪一条|依据|攻略|阶段|玩法|手册|playbook|sop|"
     r"how (?:do|to|can|should)|what should|why|policy|rule|guide|best practice|steps"
 )
-_GREET = r"^(?:你好|您好|hi|hello|hey|在吗|在不在|嗨|哈喽|早上好|晚上好)[!！。.\s]*$|你能做什么|你会什么|能帮我做什么|^怎么用[?？]?$|(?:你|掌柜)(?:要|该)?怎么用|怎么用(?:你|掌柜)|使用说明|帮助|^help$|what can you do|how do i use"
+_GREET = r"^(?:你好|您好|hi|hello|hey|在吗|在不在|嗨|哈喽|早上好|晚上好)[!！。.\s]*$|你能做什么|你会什么|能帮我做什么|你是谁|你们?(?:公司|团队)?是(?:做什么|干什么|干嘛)的|who are you|what are you|^怎么用[?？]?$|(?:你|掌柜)(?:要|该)?怎么用|怎么用(?:你|掌柜)|使用说明|帮助|^help$|what can you do|how do i use"
 # A question form: what makes "蓄水期一般从哪天开始?" a question rather than a command.
 _QUESTION = (
     r"[?？]\s*$|吗|呢|么|怎么|怎样|如何|什么|(.)不\1|哪|谁|多少|多久|多长|几|是否|能否|可否|要不要|有没有|是不是|能不能|可不可以|会不会|"
@@ -85,7 +92,7 @@ _QUESTION = (
 )
 # Operations words the corpus vocabulary (KPI aliases, search dictionary, glossary) may not hold.
 _DOMAIN_EXTRA = (
-    r"订单|客户|顾客|买家|缺货|清仓|定价|品类|sku|spu|退货|退款|运费|快递|物流|发货|售后|售前|咨询|客服|店铺|商品|宣传|广告|文案|标题|标注|处罚|罚款|资质|合规|违规|广告法|"
+    r"sop|手册|指南|模板|规范|差评|好评|评价|订单|客户|顾客|买家|缺货|清仓|定价|品类|sku|spu|退货|退款|运费|快递|物流|发货|售后|售前|咨询|客服|店铺|商品|宣传|广告|文案|标题|标注|处罚|罚款|资质|合规|违规|广告法|"
     r"划线价|原价|化妆品|食品|保健|会员|粉丝|活动|优惠|券|直播|主播|达人|种草|投流|推广|营销|上新|选品|类目|"
     r"(?<![a-z])(?:rfm|kol|koc|cosmetics?|listings?|ads?|advert\w*|claims?|sellers?|stores?|shops?|products?|promos?|coupons?)(?![a-z])"
 )
@@ -155,7 +162,7 @@ def _signals() -> dict[str, list[Signal]]:
             _sig("define", _DEFINE, 1.0),
             _sig("question-mark", r"[?？]$", 0.2),
             _sig("question-word", r"怎么|如何|哪些|什么|怎样|多久|多长时间|吗[?？]?$|是否|要不要|需不需要|能否|how|what|which|when|can we|should", 0.6),
-            _sig("rule-question", r"规定|法规|广告法|条例|规则|政策|资质|算.{1,12}吗|算不算|属不属于|合法吗|允许|(?:说法|用语|词|字眼|表述|措辞|写法).{0,6}(?:能用|能不能|可以|能写|算|属于)|regulation|allowed|legal", 0.8),
+            _sig("rule-question", r"会被|会不会被|会导致|限流|降权|扣分|处罚|规定|法规|广告法|条例|规则|政策|资质|算.{1,12}吗|算不算|属不属于|合法吗|允许|(?:说法|用语|词|字眼|表述|措辞|写法).{0,6}(?:能用|能不能|可以|能写|算|属于)|regulation|allowed|legal", 0.8),
             _sig("domain", r"退货|退款规则|发货|发票|价保|价格保护|破损|赔付|化妆品|食品|宣传|用户|会员|复购|新客|沉默|唤醒|触达|加好友|私域|社群|"
                  r"店铺|运营|直播|主播|达人|内容|流量|转化|promotion|customer|community|private domain|double 11|618", 0.4),
             _sig("playbook-topic", r"私域|企微|企业微信|社群|双十一|双11|618|预热|蓄水|爆发期|返场|大促|会员|拉新|用户分层|直播|种草|达人|售后政策|七天无理由|退货规则|发货时效", 0.3),
@@ -164,8 +171,7 @@ def _signals() -> dict[str, list[Signal]]:
             _sig("check-verb", _CHECK, 1.3),
             _sig("payload", _PAYLOAD, 0.3),
             # "这句能用吗：“…”" checks the quoted text; without a text it asks about a rule.
-            _sig("usable-ask", r"(?:能|可以)(?:用|发|上线|上架|发布|投|挂|播)吗|(?:能不能|可不可以)(?:用|发|上线|上架|发布|投|挂|播)|能这么写吗|可以这么写吗|(?:ok|行|可以)吗|有没有问题|有问题吗|is this (?:\w+ ){0,2}(?:ok|okay|allowed|fine|compliant)|会不会(?:违规|违法|有问题|被罚)|能过吗|"
-                 r"行不行|is this ok|can (?:we|i) (?:use|post) this", 0.9),
+            _sig("usable-ask", _USABLE, 0.9),
             _sig("ad-terms", r"最好|第一|顶级|最佳|国家级|特供|根治|治疗|包过|稳赚|史上最|全网最低|美白|祛斑|100%|万能|绝对", 0.3),
         ],
         "copy": [
@@ -258,7 +264,7 @@ def score(text: str) -> tuple[dict[str, float], dict[str, list[str]]]:
     # The text under review ("检查：今天最后一天，全网最低") is data: only the request around it
     # speaks for the other intents. Customer messages stay whole: they are what the reply answers.
     request = text
-    if re.search(_PAYLOAD, text) and re.search(f"{_CHECK}|能用吗|能不能用|可以用吗|能发吗|有没有问题|有问题吗", text, re.I):
+    if re.search(_PAYLOAD, text) and re.search(f"{_CHECK}|{_USABLE}", text, re.I):
         request = re.sub(_PAYLOAD, " ", text)
     for intent, signals in _compiled().items():
         total = 0.0
@@ -278,7 +284,7 @@ def _adjust(text: str, scores: dict[str, float], reasons: dict[str, list[str]]) 
     """Interactions between signals that a plain sum cannot express."""
     an, kn = reasons["analytics"], reasons["knowledge"]
     # A bare KPI name ("转化率", "GMV") could want the definition or the figure: ask.
-    if re.fullmatch(rf"(?:{_vocabulary()[0].pattern})(?:\w{{0,2}}|怎么样|如何)[?？]?", text, re.I):
+    if re.fullmatch(rf"(?:{_vocabulary()[0].pattern})(?:呢|吗|啊|呀|的|数据|情况|怎么样|如何)?[?？]?", text, re.I):
         scores["analytics"] = scores["knowledge"] = 1.0
         return
     # A metric alone is a topic, not a query: a number needs a time, a breakdown or a number question.
@@ -288,7 +294,7 @@ def _adjust(text: str, scores: dict[str, float], reasons: dict[str, list[str]]) 
     if "define" in kn and "metric" in an and "time" not in an:
         scores["analytics"] -= 0.6
     # "库存一般备多少合适" asks for a norm; a norm for a named period or breakdown is a figure again.
-    if "advice" in kn and not {"time", "dimension"} & set(an):
+    if {"advice", "rule-question"} & set(kn) and not {"time", "dimension"} & set(an):
         scores["analytics"] -= 0.6
     # Code is not marketing copy ("写个Python脚本").
     if re.search(r"python|sql|代码|程序|函数|公式|宏|爬虫|\bcode\b|javascript|excel", text, re.I):
@@ -331,8 +337,12 @@ def _adjust(text: str, scores: dict[str, float], reasons: dict[str, list[str]]) 
         else:
             scores["copy"] -= 1.0  # "帮我写一个活动方案" is a plan
         scores["knowledge"] -= 0.5
-        # "双十一各渠道GMV和活动方案" asks for both: keep the figure request in the running.
-        if not ("metric" in an and {"time", "dimension"} & set(an)):
+        # "双十一各渠道GMV和活动方案" asks for both: keep the figure request in the running;
+        # "目标GMV 300万" is the plan's target, not a figure to fetch.
+        if "target" in reasons["campaign_plan"]:
+            scores["analytics"] -= 0.8
+            an.append("plan-target")
+        elif not ("metric" in an and {"time", "dimension"} & set(an)):
             scores["analytics"] -= 0.3
     # "检查这段小红书文案：…" is a check, whatever the copy words say.
     if "check-verb" in reasons["compliance"] and "payload" in reasons["compliance"]:
@@ -350,7 +360,7 @@ def _explicit_asks(reasons: dict[str, list[str]]) -> list[str]:
     """Intents the message explicitly requests, as opposed to mentions."""
     an, cs = set(reasons["analytics"]), set(reasons["cs_reply"])
     asks = []
-    if "metric" in an and an & {"time", "dimension", "number-question", "query-verb"}:
+    if "metric" in an and an & {"time", "dimension", "number-question", "query-verb"} and "plan-target" not in an:
         asks.append("analytics")
     if "check-verb" in reasons["compliance"]:
         asks.append("compliance")

@@ -75,11 +75,21 @@ CASES = [
     ('Is this title ok? "Guaranteed to lose 10kg in a month"', None, "compliance"),
     ("Is it OK to say 'dermatologist approved' on a listing?", None, "knowledge"),
     ("A buyer wants a refund for a used item, how do I say no politely?", None, "cs_reply"),
+    ("帮我看看这句：“天然有机，孕妇也能放心用”", None, "compliance"),
+    ("直播间的憋单话术合规吗", None, "knowledge"),
+    ("请问退款率高于多少会被平台限流", None, "knowledge"),
+    ("帮我排个双12的档期", None, "campaign_plan"),
+    ("写一封给老客户的感谢信", None, "copy"),
+    ("draft a tweet announcing our summer sale", None, "copy"),
+    ("618GMV", None, "analytics"),
+    ("复购率提升", None, "knowledge"),
+    ("你们公司是做什么的", None, HELP),
     # a request that mentions a figure is still one request
     ("写一段朋友圈文案，告诉大家上个月销量破万", None, "copy"),
     ("帮我写个双十一活动方案，目标GMV同比增长20%", None, "campaign_plan"),
     # two explicit asks joined in one message, or about as strong
     ("拉一下上周的退款率，再帮我写个改进方案", None, CLARIFY),
+    ("帮我检查这条回复是否合规，顺便改成更亲切的语气：亲，拍下后不退不换哦", None, CLARIFY),
     # follow-ups depend on what came before
     ("那上上个月呢?", "analytics", "analytics"),
     ("按渠道拆开", "analytics", "analytics"),
