@@ -161,6 +161,7 @@ RANKINGS = [
     ("上个月库存周转天数最长的5个商品", "inventory_days", True, 5),
     ("上个月首次响应时长最短的客服", "first_response_time", False, 1),
     ("上月销量TOP5商品", "paid_units", True, 5),
+    ("上个月哪个渠道的CPC最便宜", "cpc", False, 1),
     ("Which channel had the highest month-over-month GMV growth rate in November 2025?", "gmv_growth", True, 1),
 ]
 
