@@ -19,7 +19,7 @@ _TIME = re.compile(
     r"last (?:week|month|year|quarter)|this (?:week|month|year|quarter)|yesterday",
     re.I,
 )
-_DIMENSION = re.compile(r"^(?:按|分|by\s+)(.{1,10}?)(?:拆开|拆分|拆|分开|分|看|展开|维度)?$", re.I)
+_DIMENSION = re.compile(r"^(?:按|分|by\s+)(.{1,10}?)(?:拆开看|拆开|拆分一下|拆分|拆一下|拆|分开|分一下|分|看一下|看看|看|展开|维度)?$", re.I)
 _DIM_IN_QUESTION = re.compile(r"(?:各|按|分|每个)(?:渠道|平台|品类|类目|一级类目|二级类目|省份|省|城市|商品|sku|spu|品牌|客服|会员等级|年龄段|性别|活动|天|周|月)|by \w+", re.I)
 _SWAP = re.compile(r"^(?:换成|改成|改为|换为|只看|看看|看一下|切到|switch to|only)\s*(.+)$", re.I)
 # Values that replace each other in a question ("换成抖音" after "天猫的GMV").

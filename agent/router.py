@@ -36,7 +36,7 @@ _METRIC = (
 )
 _TIME = (
     r"昨天|今天|前天|本周|上周|这周|本月|上个?月|上上个?月|这个月|今年|去年|前年|本季度|上季度|最近\s*\d+\s*[天日周月]|"
-    r"近\s*\d+\s*[天日周月]|过去\s*\d+|双十一|双11|双12|618|年货节|最近|近期|这两天|这几天|\d{4}\s*年|\d{1,2}\s*月份?|q[1-4]|上半年|下半年|期间|每天|每日|每周|每月|趋势|"
+    r"近\s*\d+\s*[天日周月]|过去\s*\d+|双十一|双11|双12|618|年货节|\d{1,2}\.\d{1,2}|\d{1,2}\s*[日号]|\d{4}-\d{1,2}|当天|每小时|按小时|最近|近期|这两天|这几天|\d{4}\s*年|\d{1,2}\s*月份?|q[1-4]|上半年|下半年|期间|每天|每日|每周|每月|趋势|走势|"
     r"yesterday|last (?:week|month|year|quarter)|this (?:week|month|year)|in (?:january|february|march|april|may|june|"
     r"july|august|september|october|november|december)|\b20\d\d\b|trend|daily|monthly|weekly|recently|lately"
 )
@@ -46,17 +46,17 @@ _DIM = (
 )
 _ASK_NUMBER = r"多少|几个|几单|是多少|排名|前\s*\d+|top\s*\d+|最高|最低|同比|环比|对比|涨了|降了|增长|占比|掉|跌|下滑|下降|上升|上涨|波动|how much|how many|what was|compare|ranking"
 _DEFINE = r"区别|差别|difference between|拆解成|拆成|由哪些|构成|组成|因子|因素|取决于|什么是|是什么意思|什么意思|怎么算|如何计算|怎么计算|计算公式|公式|定义|口径|指的是|含义|what is|what does|definition|how is .* calculated|define|meaning of"
-_CHECK = r"检查|审核|(?:请|帮忙?)审|审(?:下|一下|查)?\s*[:：]|check\s*(?:一下|下)|审一下|过一?下.{0,6}(?:标题|文案|话术|口播|脚本|详情|笔记|素材)|复核|核查|把关|看看.{0,6}(?:合规|违规)|查一下.*(违规|合规)|违规词|违禁词|敏感词|极限词|过审|check (?:this|the|my)|compliant|compliance check|violat|review (?:this|these|the following)|please review|can you review|\breview\s*:"
+_CHECK = r"检查|审核|^check\b|(?:请|帮忙?)审|审(?:下|一下|查)?\s*[:：]|check\s*(?:一下|下)|审一下|过一?下.{0,6}(?:标题|文案|话术|口播|脚本|详情|笔记|素材)|复核|核查|把关|看看.{0,6}(?:合规|违规)|查一下.*(违规|合规)|违规词|违禁词|敏感词|极限词|过审|check (?:this|the|my)|compliant|compliance check|violat|review (?:this|these|the following)|please review|can you review|\breview\s*:"
 # Asks whether a text may be used: a check when the text is given, a rule question when not.
 _USABLE = (
-    r"(?:能|可以)(?:用|发|上线|上架|发布|投|挂|播)吗|(?:能不能|可不可以)(?:用|发|上线|上架|发布|投|挂|播)|能这么写吗|可以这么写吗|"
+    r"(?:能|可以)(?:用|写|发|上线|上架|发布|投|挂|播)吗|(?:能不能|可不可以)(?:用|写|发|上线|上架|发布|投|挂|播)|能这么写吗|可以这么写吗|"
     r"(?:ok|行|可以)吗|有没有问题|有问题吗|会不会(?:违规|违法|有问题|被罚)|能过吗|行不行|合规吗|违规吗|合不合规|违不违规|"
     r"有没有违规|是否违规|是否合规|有违规|风险|(?:帮我?)?看(?:看|下|一下)(?:这段|这句|这条|这个|这篇)|"
     r"is this (?:\w+ ){0,2}(?:ok|okay|allowed|fine|compliant)|can (?:we|i) (?:use|post) this"
 )
-_PAYLOAD = r"[:：]\s*\S.{5,}|[“\"「『].{6,}[”\"」』]|(?:^|[\s:：])'[^']{6,}'"
+_PAYLOAD = r"[:：]\s*\S.{5,}|\n\s*\S.{3,}|[“\"「『].{6,}[”\"」』]|(?:^|[\s:：])'[^']{6,}'"
 _CS = (
-    r"顾客|客户|买家|消费者|customer|buyer|shopper|客人"
+    r"顾客|客户|买家|消费者|customer|buyer|shopper|客人|网友|评论区|留言区|有人(?:说|问|留言|评论)|(?:用户|粉丝)(?:说|问|反馈|投诉|留言)"
 )
 _CS_ASK = r"怎么(?:跟|和|给|对)?.{0,3}(?:回|说|解释|沟通|处理|应对|整|办)|what (?:do|should|can) i (?:tell|say)|how (?:do|should|can) i (?:reply|respond|answer|tell|say)|如何回|回复|回他|回她|话术怎么说|怎么答复|应答|安抚|reply|respond|answer (?:the|this|a) customer|draft a response"
 _CS_MSG = r"(?:说|问|发来|留言|反馈|讲|says|asks|wrote)\s*[:：]|(?:顾客|客户|买家|消费者|客人)(?:说|问(?!题|卷|得)|反馈|投诉|要求|催|骂|吐槽)(?!率|量|数|占比|类型|原因|多|少|的)|\b(?:customer|buyer|shopper)s? (?:\w+ ){0,2}(?:says|said|asks|asking|asked|wants|complains|claims)|我的快递|我的订单|收到的|还没发货|什么时候发货|破损|坏了|少发|发错|能退吗|可以退|退款怎么|物流|订单号|order\s*#?\d|我要投诉|差评|发票|价保|退差价"
@@ -92,7 +92,7 @@ _QUESTION = (
 )
 # Operations words the corpus vocabulary (KPI aliases, search dictionary, glossary) may not hold.
 _DOMAIN_EXTRA = (
-    r"sop|手册|指南|模板|规范|差评|好评|评价|订单|客户|顾客|买家|缺货|清仓|定价|品类|sku|spu|退货|退款|运费|快递|物流|发货|售后|售前|咨询|客服|店铺|商品|宣传|广告|文案|标题|标注|处罚|罚款|资质|合规|违规|广告法|"
+    r"退换|换货|时效|sop|手册|指南|模板|规范|差评|好评|评价|订单|客户|顾客|买家|缺货|清仓|定价|品类|sku|spu|退货|退款|运费|快递|物流|发货|售后|售前|咨询|客服|店铺|商品|宣传|广告|文案|标题|标注|处罚|罚款|资质|合规|违规|广告法|"
     r"划线价|原价|化妆品|食品|保健|会员|粉丝|活动|优惠|券|直播|主播|达人|种草|投流|推广|营销|上新|选品|类目|"
     r"(?<![a-z])(?:rfm|kol|koc|cosmetics?|listings?|ads?|advert\w*|claims?|sellers?|stores?|shops?|products?|promos?|coupons?)(?![a-z])"
 )
@@ -110,10 +110,10 @@ _CHANNELS = r"天猫|淘宝|京东|拼多多|抖音|小红书|微信小程序|�
 
 # A follow-up only makes sense after the intent it continues.
 _ANALYTICS_FOLLOWUP = (
-    r"^(?:那|那么)?.{0,12}呢[?？]?$|^(?:按|分).{1,8}(?:拆开|拆分|拆|分|看|展开)|^换成|^改成|^只看|^去掉|^换个|^再看|^加上|"
+    r"^(?:那|那么)?.{0,12}呢[?？]?$|^(?:再|那|那就|然后)?(?:按|分).{1,8}(?:拆开|拆分|拆|分|看|展开)|^换成|^改成|^只看|^去掉|^换个|^再看|^加上|"
     r"^(?:那)?(?:上上个?月|上个?月|去年|今年|本月|上周|同比|环比)|^what about|^and (?:for|in|by)|^break (?:it )?down|^split by|^only "
 )
-_COMPLIANCE_FOLLOWUP = r"第\s*[一二三四五六七八九十\d]+\s*[条个处]|为什么(?:违规|不行|不能|被标)|怎么改|改写|哪里违规|依据是什么|why (?:is|was) .*(?:flag|violat)|finding\s*#?\d|how (?:do|should) i fix"
+_COMPLIANCE_FOLLOWUP = r"^(?:为什么|why)[?？]?$|第\s*[一二三四五六七八九十\d]+\s*[条个处]|为什么(?:违规|不行|不能|被标)|怎么改|改写|哪里违规|依据是什么|why (?:is|was) .*(?:flag|violat)|finding\s*#?\d|how (?:do|should) i fix"
 
 
 @dataclass(frozen=True)
@@ -420,6 +420,9 @@ def route(message: str, last_intent: str | None = None) -> Route:
             return Route("knowledge", scores, candidates=("knowledge",), reasons=reasons)
         return Route(HELP, scores, reasons=reasons)
     if runner >= MIN_SCORE * 0.8 and runner >= top * CLARIFY_RATIO:
+        # A request outranks the question it comes with ("为什么退款率这么高？帮我拉下按原因的拆分").
+        if len(asks) == 1 and {best, second} == {asks[0], "knowledge"}:
+            return Route(asks[0], scores, candidates=(asks[0],), reasons=reasons)
         return Route(CLARIFY, scores, candidates=(best, second), reasons=reasons)
     return Route(best, scores, candidates=(best,), reasons=reasons)
 
