@@ -84,7 +84,7 @@ _KNOW = (
     r"为什么|为何|是否可以|能不能写|可以写|规定|规则|政策|条款|广告法|哪一条|依据|攻略|阶段|玩法|手册|playbook|sop|"
     r"how (?:do|to|can|should)|what should|why|policy|rule|guide|best practice|steps"
 )
-_GREET = r"^(?:你好|您好|hi|hello|hey|在吗|在不在|嗨|哈喽|早上好|晚上好)[!！。.\s]*$|你能做什么|你会什么|能帮我做什么|你是谁|你们?(?:公司|团队)?是(?:做什么|干什么|干嘛)的|who are you|what are you|^怎么用[?？]?$|(?:你|掌柜)(?:要|该)?怎么用|怎么用(?:你|掌柜)|使用说明|帮助|^help$|what can you do|how do i use"
+_GREET = r"^(?:你好|您好|hi|hello|hey|在吗|在不在|嗨|哈喽|早上好|晚上好)[!！。.\s]*$|你(?:能|可以)做(?:些)?什么|你会什么|(?:能|可以)帮(?:我|忙)?做(?:些)?什么|(?:^|你|掌柜|zhanggui)\s*(?:都)?(?:有|支持)(?:什么|哪些)功能|你是谁|你们?(?:公司|团队)?是(?:做什么|干什么|干嘛)的|who are you|what are you|^怎么用[?？]?$|(?:你|掌柜)(?:要|该)?怎么用|怎么用(?:你|掌柜)|使用说明|帮助|^help$|what can you do|how do i use"
 # A question form: what makes "蓄水期一般从哪天开始?" a question rather than a command.
 _QUESTION = (
     r"[?？]\s*$|吗|呢|么|怎么|怎样|如何|什么|(.)不\1|哪|谁|多少|多久|多长|几|是否|能否|可否|要不要|有没有|是不是|能不能|可不可以|会不会|"

@@ -92,6 +92,8 @@ CASES = [
     ("为什么这个月退款率这么高？帮我拉下按原因的拆分", None, "analytics"),
     ("再按渠道拆一下", "analytics", "analytics"),
     ("为什么", "compliance", "compliance"),
+    ("你可以帮我做什么?", None, HELP),
+    ("会员体系有什么功能", None, "knowledge"),
     # a request that mentions a figure is still one request
     ("写一段朋友圈文案，告诉大家上个月销量破万", None, "copy"),
     ("帮我写个双十一活动方案，目标GMV同比增长20%", None, "campaign_plan"),
