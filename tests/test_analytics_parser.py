@@ -194,6 +194,17 @@ def test_threshold_and_comparisons() -> None:
     assert week and (week.previous.start, week.previous.end) == (D(2025, 11, 17), D(2025, 11, 24))
 
 
+@pytest.mark.parametrize(("question", "op", "value"), [
+    ("上个月实付超过500元的订单有多少单", ">", "500"),
+    ("上个月500元以上的订单有多少", ">=", "500"),
+    ("How many orders over 1k yuan last month?", ">", "1000"),
+])
+def test_order_amount_is_a_row_condition(question: str, op: str, value: str) -> None:
+    sq = parse_question(question, T)
+    assert sq.metrics == ["paid_orders"] and sq.thresholds == []
+    assert [(f.dimension, f.op, f.values) for f in sq.filters] == [("order_amount", op, [value])]
+
+
 def test_per_day_and_share_of_total() -> None:
     sq = parse_question("上个月日均GMV是多少", T)
     assert sq.per_day and sq.dimensions == []
@@ -217,6 +228,7 @@ BAD = [
     ("把上个月的GMV数据改一下，多加10万", RefusedError, "只读"),
     ("帮我给所有金卡会员升级成黑金会员", RefusedError, "只读"),
     ("上个月各渠道GMV，顺便把结果写回 fact_orders 的备注列", RefusedError, "只读"),
+    ("请帮我在 fact_orders 里补录一笔订单", RefusedError, "只读"),
     ("", InputError, "空"),
     ("   ", InputError, "空"),
     ("GMV" * 3400, InputError, "太长"),

@@ -215,6 +215,25 @@ def _number(num: str, unit: str | None, ratio: bool) -> float:
     return v
 
 
+def _order_amount_filters(text: str) -> tuple[str, list[Filter]]:
+    """"实付超过500元的订单": a condition on each order's amount, not on the total; masked once read."""
+    ops = "|".join(p for p, _ in _THRESH_OPS)
+    post = "|".join(p for p, _ in _THRESH_POST)
+    amount = r"(?:实付金额|实付|支付金额|订单金额|金额)?\s*(?:在)?\s*"
+    unit = r"\s*(?:元|块钱|块|rmb|yuan|cny)?\s*"
+    out = []
+    pats = [(rf"{amount}({ops})\s*{_NUMBER}{unit}(?:的)?\s*(?=订单|单子)", 1, 2, 3, _THRESH_OPS),
+            (rf"{amount}(?<![\d.]){_NUMBER}{unit}({post})\s*(?:的)?\s*(?=订单|单子)", 3, 1, 2, _THRESH_POST),
+            (rf"(?<=orders)\s+(?:with\s+(?:an?\s+)?(?:paid\s+)?amount\s+|worth\s+)?({ops})\s*{_NUMBER}{unit}", 1, 2, 3, _THRESH_OPS)]
+    for pat, g_op, g_num, g_unit, table in pats:
+        for m in re.finditer(pat, text):
+            op = next(o for p, o in table if re.fullmatch(p, m.group(g_op)))
+            value = _number(m.group(g_num), m.group(g_unit), False)
+            out.append(Filter(dimension="order_amount", values=[f"{value:g}"], op=op))
+            text = _mask(text, m.start(), m.end())
+    return text, out
+
+
 def _grain_of(ranges: list[TimeRange]) -> str | None:
     """The calendar grain shared by adjacent periods (months, quarters, years or days), else None."""
     rs = sorted(ranges, key=lambda r: r.start)
@@ -265,6 +284,7 @@ def parse_question(question: str, today: dt.date | None = None, layer: SemanticL
     question_back = ambiguity(text, layer)
     if question_back:
         raise RefusedError(question_back, hint="例如：上个月的毛利是多少 / 上个月的GMV是多少")
+    text, row_filters = _order_amount_filters(text)
     per_day = bool(re.search(_PER_DAY, text))
     text = re.sub(_PER_DAY, lambda m: "\x00" * len(m.group(0)), text)  # "平均每天" is not a per-day breakdown
     matches = _scan(text, vocab)
@@ -275,7 +295,7 @@ def parse_question(question: str, today: dt.date | None = None, layer: SemanticL
         matches = sorted(matches + found, key=lambda m: m.start)
     metrics = list(dict.fromkeys(m.key for m in matches if m.kind == "metric"))
     params: dict[str, int] = {}
-    notes: list[str] = []
+    notes: list[str] = [f"只统计订单金额 {f.op} {f.values[0]} 元的订单（按单笔订单判断，不是合计）" for f in row_filters]
     days_n = re.search(rf"{NUM}\s*(?:天|日|days?)", text)
     cohort_words = re.search(r"新客|首购|首次购买|首单|首次下单|new customers?|first[- ]time|first purchase|cohort", text)
     if ("repurchase_rate" in metrics or re.search(r"复购|回购|repurchase|repeat", text)) and cohort_words and days_n:
@@ -336,7 +356,7 @@ def parse_question(question: str, today: dt.date | None = None, layer: SemanticL
     sources = {layer.measures[x].source for k in metrics for x in layer.kpi(k).measures()}
     keys = {key for s in sources for key in layer.sources[s].keys}
     flist = [Filter(dimension=d, values=v, negate=n) for (d, n), v in filters.items()
-             if not (d in SOFT_FILTERS and layer.dimensions[d].key not in keys)]
+             if not (d in SOFT_FILTERS and layer.dimensions[d].key not in keys)] + row_filters
     if any(layer.dimensions[d].grain for d in dims) and len(dims) > 1:
         dims = [d for d in dims if not layer.dimensions[d].grain][:1] + [d for d in dims if layer.dimensions[d].grain][:1]
     # time range and comparison
@@ -422,7 +442,7 @@ def parse_question(question: str, today: dt.date | None = None, layer: SemanticL
     share_of_total = False
     if (re.search(_SHARE, text) or re.search(_TOTAL, text) and re.search(r"比例|百分比|多少成", text)) \
             and not any(not layer.dimensions[d].grain for d in dims) \
-            and any(not f.negate for f in flist) and layer.kpi(metrics[0]).format in ("money", "count"):
+            and any(not f.negate and f.op == "in" for f in flist) and layer.kpi(metrics[0]).format in ("money", "count"):
         share = share_of_total = True  # "抖音GMV占全店的比例": the slice's share of the unfiltered total
         notes.append("占比 = 所选切片 ÷ 不加这些筛选条件的全店合计（同一指标、同一时间）")
     if per_day:

@@ -44,6 +44,8 @@ class Filter(BaseModel):
     dimension: str = Field(description="dimension id, e.g. channel, category_l1, province")
     values: list[str] = Field(min_length=1, description="dimension values as stored, e.g. 抖音, 护肤, 广东")
     negate: bool = False
+    op: Literal["in", ">", ">=", "<", "<="] = Field(
+        "in", description="'in' for values; a comparison for a numeric row field such as order_amount (one value)")
 
 
 class Threshold(BaseModel):
@@ -102,7 +104,7 @@ class _Compiler:
         self.post_filters: list[Filter] = []
         if sq.share and sq.share_of_total:
             # The share is of the unfiltered total: break down by the filtered dimensions, pick the rows afterwards.
-            moved = [f for f in sq.filters if not layer.dimensions[f.dimension].grain]
+            moved = [f for f in sq.filters if not layer.dimensions[f.dimension].grain and f.op == "in"]
             dims = list(dict.fromkeys([*sq.dimensions, *(f.dimension for f in moved)]))
             self.sq = sq = sq.model_copy(update={"dimensions": dims, "filters": [f for f in sq.filters if f not in moved]})
             self.post_filters = moved
@@ -137,6 +139,13 @@ class _Compiler:
                 where.append(f"{col} IS NOT NULL")
         for f in sq.filters:
             col = self._column(name, f.dimension, joins)
+            if f.op != "in":
+                try:
+                    number = float(f.values[0])
+                except ValueError:
+                    raise InputError(f"“{f.values[0]}”不是数字，不能和{layer.dimensions[f.dimension].name}比较") from None
+                where.append(f"{'NOT ' if f.negate else ''}{col} {f.op} {number:g}")
+                continue
             op = "NOT IN" if f.negate else "IN"
             where.append(f"{col} {op} ({', '.join(_lit(v) for v in f.values)})")
         if src.where:
