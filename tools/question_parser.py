@@ -41,7 +41,7 @@ _PER_DAY = r"日均|平均每天|每天平均|平均每日|每日平均|平均�
 _TOTAL = r"全店|整体|总体|总的|全部|全渠道|所有渠道|大盘|\btotal\b|\boverall\b|whole shop"
 _SHARE = r"占比|比重|份额|占多少|占多大|占几成|占百分之|\bshare\b|proportion|percentage of total"
 _SPLIT = r"分别|各自|对比|比较|各是|各为|各有|各占|各多少|compare|respectively|each of|\bvs\b\.?|versus"
-_NEGATE = r"除了|除去|不含|不包括|不算|排除|剔除|excluding|except|other than|非"
+_NEGATE = r"除了|除去|除(?!以)|不含|不包括|不算|排除|剔除|excluding|except|other than|非"
 _THRESH_OPS = [(r"不低于|不少于|至少|大于等于|>=|≥|no less than|at least", ">="), (r"超过|高于|大于|多于|>|more than|greater than|over|above", ">"),
                (r"不高于|不超过|至多|小于等于|<=|≤|no more than|at most", "<="),
                (r"低于|少于|小于|不足|不到|不满|没到|没有到|未达到|未到|<|less than|below|under|fewer than", "<")]
@@ -82,7 +82,8 @@ def _vocab(layer_key: int) -> Vocab:
             entries.append((normalize(s), "metric", k.id, "", True))
     bare = {"渠道", "平台", "类目", "品类", "大类", "商品", "产品", "单品", "爆款", "品牌", "省份", "地区", "地域", "城市", "年龄",
             "性别", "原因", "客服", "sku", "channels", "categories", "products", "provinces", "cities", "brands", "agents",
-            "reasons", "gender", "age band", "campaigns", "subcategory", "subcategories"}
+            "reasons", "gender", "age band", "campaigns", "subcategory", "subcategories", "brand", "channel", "category",
+            "province", "city", "product", "campaign"}
     derived = []  # 各渠道 → 各个渠道, 不同渠道; listed last so a written word of the same length wins
     for dim_id, d in layer.dimensions.items():
         for w in d.words:
@@ -234,6 +235,25 @@ def _order_amount_filters(text: str) -> tuple[str, list[Filter]]:
     return text, out
 
 
+def _age_span_filters(text: str) -> tuple[str, list[Filter]]:
+    """"25-34岁" / "35岁以上": the age bands that lie inside the span; masked once read."""
+    bands = []
+    for band in load_profile()["age_bands"]:
+        lo, _, hi = band.rstrip("+").partition("-")
+        bands.append((band, int(lo), int(hi) if hi else 200))
+    out = []
+    for m in re.finditer(r"(\d{2})\s*(?:-|~|到|至)\s*(\d{2})\s*岁|(\d{2})\s*岁\s*(及以上|以上|或以上|及以下|以下|以内)", text):
+        if m.group(1):
+            lo, hi = int(m.group(1)), int(m.group(2))
+        else:
+            lo, hi = (int(m.group(3)), 200) if "上" in m.group(4) else (0, int(m.group(3)) - ("及" not in m.group(4)))
+        picked = [b for b, a, z in bands if a >= lo and z <= hi]
+        if picked:
+            out.append(Filter(dimension="age_band", values=picked))
+            text = _mask(text, m.start(), m.end())
+    return text, out
+
+
 def _grain_of(ranges: list[TimeRange]) -> str | None:
     """The calendar grain shared by adjacent periods (months, quarters, years or days), else None."""
     rs = sorted(ranges, key=lambda r: r.start)
@@ -285,6 +305,8 @@ def parse_question(question: str, today: dt.date | None = None, layer: SemanticL
     if question_back:
         raise RefusedError(question_back, hint="例如：上个月的毛利是多少 / 上个月的GMV是多少")
     text, row_filters = _order_amount_filters(text)
+    text, age_filters = _age_span_filters(text)
+    row_filters += age_filters
     per_day = bool(re.search(_PER_DAY, text))
     text = re.sub(_PER_DAY, lambda m: "\x00" * len(m.group(0)), text)  # "平均每天" is not a per-day breakdown
     matches = _scan(text, vocab)
@@ -338,9 +360,13 @@ def parse_question(question: str, today: dt.date | None = None, layer: SemanticL
     ranking = bool(re.search(f"{_SUP_DESC}|{_SUP_ASC}|{_SLOW}|{_FAST}|{_SLOW_ORDER}|{_FAST_ORDER}|{_DESC_ORDER}|{_ASC_ORDER}|前\\s*{NUM}|哪|which", text))
     split = bool(re.search(_SPLIT, text))
     filters: dict[tuple[str, bool], list[str]] = {}
+    last: tuple[Match, bool] | None = None
     for m in matches:
         if m.kind == "value":
             neg = bool(re.search(f"({_NEGATE})\\s*\\S{{0,2}}$", text[max(0, m.start - 6):m.start]))
+            if last and last[0].key == m.key and re.fullmatch(r"\s*[、,，/和及与跟或]\s*", text[last[0].end:m.start]):
+                neg = last[1]  # "除天猫、京东外": the list shares its negation
+            last = (m, neg)
             filters.setdefault((m.key, neg), [])
             if m.value not in filters[(m.key, neg)]:
                 filters[(m.key, neg)].append(m.value)

@@ -22,6 +22,9 @@ _INJECTION = re.compile(
     r"(忽略|无视|忘记|忘掉|不要管|跳过)(掉)?(之前|以上|上面|前面|先前|所有|全部|你的)?(的)?(所有)?(指令|指示|规则|提示|要求|设定|限制)|"
     r"ignore (all |any )?(the )?(previous|prior|above|earlier|your) (instructions|rules|prompts?)|disregard .{0,20}instructions|"
     r"system prompt|系统提示词|你现在是|越狱|jailbreak|"
+    r"(打印|输出|显示|复述|泄露|展示|重复|念)[^。？?]{0,12}(指令|提示词|提示语|prompt|系统设定)|"
+    r"(你的|你收到的|收到的|全部|所有)\s*(指令|提示词|提示语|prompt|系统设定)[^。？?]{0,12}(打印|输出|显示|复述|泄露|展示|重复|念)|"
+    r"\b(print|reveal|show|repeat|output|dump)\b[^.?]{0,24}\b(instructions|prompt)\b|"
     r"(执行|运行|run|execute)\s*(以下|下面|这条|这个|this|the following)?\s*(的)?\s*(sql|语句|命令|command)|"
     r"\bselect\b[^。？?]{0,200}\bfrom\b|;\s*--|\bunion\s+select\b", re.I)
 _PII = re.compile(
