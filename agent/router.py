@@ -32,7 +32,7 @@ _METRIC = (
     r"gmv|成交额|成交|卖了多少|卖了几|销售额|营业额|交易额|支付金额|拍下金额|下单金额|净成交|销量|订单数|订单量|买家数|件数|"
     r"客单价|笔单价|访客|uv|pv|浏览量|流量|转化率|加购|收藏率|退款|退货率|新客|老客|复购|留存|ltv|cac|"
     r"广告花费|投放|roi|roas|ctr|cpc|cpm|点击率|投产比|毛利|库存周转|动销率|响应时长|询单转化|满意度|nps|"
-    r"好评率|revenue|sales|orders|conversion|refund|visitors|traffic|spend|retention|repurchase|aov|margin"
+    r"好评率|完成率|达成率|停留时长|观看人数|在线人数|粉丝数|完播率|互动率|revenue|sales|orders|conversion|refund|visitors|traffic|spend|retention|repurchase|aov|margin"
 )
 _TIME = (
     r"昨天|今天|前天|本周|上周|这周|本月|上个?月|上上个?月|这个月|今年|去年|前年|本季度|上季度|最近\s*\d+\s*[天日周月]|"
@@ -76,8 +76,8 @@ _COPY = (
 _COPY_NOUN = r"种草文案|种草笔记|朋友圈文案|小红书笔记|直播话术|商品标题|产品描述|详情页文案|主图文案|product description|tagline|ad copy|caption"
 _PLAN = (
     r"活动方案|活动策划|大促方案|(?:策划|规划)(?:一|个|下)|排期|节奏规划|活动规划|营销方案|营销计划|推广计划|投放计划|作战计划|全案|"
-    r"(?:做|出|给|弄|搞|写|拿|整|来|列|定)(?:我|我们|咱们)?(?:一|个|份|套|下)*.{0,10}(?:方案|计划|规划|排期|节奏|打法)|节奏安排|节奏规划|排(?:一下|个|一个)?.{0,6}(?:流程|时间表|节奏|排期|档期|日程)|活动.{0,6}(?:安排|规划|策划)|"
-    r"目标\s*\d|预算\s*\d|gmv目标|(?:方案|计划|规划|排期|打法).{0,6}(?:出|做|写|弄|整|来|给)(?:一|个|份|版|下)|(?:campaign|promo|promotion|launch|marketing|event|sales?|holiday|content) (?:plan|schedule|calendar|timeline|roadmap)|plan (?:a|the|our|for)"
+    r"(?:做|出|给|弄|搞|写|拿|整|来|列|定|设计|制定|拟定|拟)(?:我|我们|咱们)?(?:一|个|份|套|下)*.{0,10}(?:方案|计划|规划|排期|节奏|打法)|节奏安排|节奏规划|排(?:一下|个|一个)?.{0,6}(?:流程|时间表|节奏|排期|档期|日程)|活动.{0,6}(?:安排|规划|策划)|"
+    r"目标\s*\d|预算\s*\d|gmv目标(?!完成|达成)|(?:方案|计划|规划|排期|打法|日历|节奏).{0,6}(?:出|做|写|弄|整|来|给|排)(?:一|个|份|版|下)|营销日历|活动日历|(?:campaign|promo|promotion|launch|marketing|event|sales?|holiday|content) (?:plan|schedule|calendar|timeline|roadmap)|plan (?:a|the|our|for)"
 )
 _KNOW = (
     r"怎么做|如何做|怎么提升|如何提升|怎么提高|如何提高|有哪些|有什么|该做什么|要做什么|做什么|注意什么|注意事项|流程|步骤|方法|策略|技巧|"
@@ -93,7 +93,7 @@ _QUESTION = (
 # Operations words the corpus vocabulary (KPI aliases, search dictionary, glossary) may not hold.
 _DOMAIN_EXTRA = (
     r"退换|换货|时效|sop|手册|指南|模板|规范|差评|好评|评价|订单|客户|顾客|买家|缺货|清仓|定价|品类|sku|spu|退货|退款|运费|快递|物流|发货|售后|售前|咨询|客服|店铺|商品|宣传|广告|文案|标题|标注|处罚|罚款|资质|合规|违规|广告法|"
-    r"划线价|原价|化妆品|食品|保健|会员|粉丝|活动|优惠|券|直播|主播|达人|种草|投流|推广|营销|上新|选品|类目|"
+    r"包邮|满减|赠品|标价|价格|划线价|原价|化妆品|食品|保健|会员|粉丝|活动|优惠|券|直播|主播|达人|种草|投流|推广|营销|上新|选品|类目|"
     r"(?<![a-z])(?:rfm|kol|koc|cosmetics?|listings?|ads?|advert\w*|claims?|sellers?|stores?|shops?|products?|promos?|coupons?)(?![a-z])"
 )
 # Glossary entries too general to mark a message as being about operations.
@@ -356,10 +356,14 @@ def _adjust(text: str, scores: dict[str, float], reasons: dict[str, list[str]]) 
 _JOINER = r"再|顺便|顺带|同时|然后|并且|并|还要|另外|以及|\balso\b|\bthen\b"
 
 
-def _explicit_asks(reasons: dict[str, list[str]]) -> list[str]:
+def _explicit_asks(text: str, reasons: dict[str, list[str]]) -> list[str]:
     """Intents the message explicitly requests, as opposed to mentions."""
     an, cs = set(reasons["analytics"]), set(reasons["cs_reply"])
     asks = []
+    # "…，顺便告诉我怎么降低": a how-to question joined on as a second clause is a second ask.
+    joined = re.search(_JOINER, text, re.I)
+    if joined and re.search(r"怎么|如何|怎样|为什么|为何|哪些|什么|告诉我|说说|讲讲|\b(?:how|why|what)\b", text[joined.end():], re.I):
+        asks.append("knowledge")
     if "metric" in an and an & {"time", "dimension", "number-question", "query-verb"} and "plan-target" not in an:
         asks.append("analytics")
     if "check-verb" in reasons["compliance"]:
@@ -407,7 +411,7 @@ def route(message: str, last_intent: str | None = None) -> Route:
     scores, reasons = score(text)
     ranked = sorted(scores.items(), key=lambda kv: (-kv[1], INTENTS.index(kv[0])))
     (best, top), (second, runner) = ranked[0], ranked[1]
-    asks = sorted(_explicit_asks(reasons), key=lambda i: -scores[i])
+    asks = sorted(_explicit_asks(text, reasons), key=lambda i: -scores[i])
     # Two explicit requests: ask which, when they are joined ("再", "顺便") or about as strong.
     if len(asks) >= 2 and scores[asks[1]] > 0 and (
             re.search(_JOINER, text, re.I) or scores[asks[1]] >= ASKS_RATIO * scores[asks[0]]):
