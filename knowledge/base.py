@@ -19,6 +19,7 @@ from knowledge.retrieval import (
     CHINESE,
     DEFAULT_THRESHOLDS,
     ENGLISH,
+    LEXICAL_ONLY_THRESHOLDS,
     LexicalIndex,
     bigram_tokens,
     fuse,
@@ -63,6 +64,7 @@ class SearchResult:
     language: str
     bigram_cover: float = 0.0  # the same for character bigrams (Chinese questions)
     untranslated: float = 0.0  # share of an English question's content words the corpus lacks
+    sentence: float | None = None  # best single sentence's similarity (set by the answer check)
 
 
 @dataclass
@@ -155,22 +157,26 @@ class KnowledgeBase:
         return self._collection
 
     def _embed(self, chunks: list[Chunk], progress) -> list[np.ndarray]:  # type: ignore[no-untyped-def]
+        return self.embed_passages([index_text(c) for c in chunks], progress, label="embedding chunks")
+
+    def embed_passages(self, texts: list[str], progress=None, label: str = "embedding") -> list[np.ndarray]:  # type: ignore[no-untyped-def]
+        """Passage vectors for ``texts``, from the content-hash cache where possible."""
         assert self.embedder is not None
-        texts = [index_text(c) for c in chunks]
+        progress = progress or _Silent()
         hashes = [_text_hash(t) for t in texts]
         cached = self.store.cached_vectors(self.embedder.name, hashes)
         todo = [(h, t) for h, t in zip(hashes, texts) if h not in cached]
         seen: set[str] = set()
         todo = [(h, t) for h, t in todo if not (h in seen or seen.add(h))]
         if todo:
-            progress.start("embedding chunks", total=len(todo))
+            progress.start(label, total=len(todo))
         for i in range(0, len(todo), _EMBED_BATCH):
             batch = todo[i : i + _EMBED_BATCH]
             vecs = self.embedder.embed_documents([t for _, t in batch])
             fresh = {h: v for (h, _), v in zip(batch, vecs)}
             self.store.cache_vectors(self.embedder.name, fresh)
             cached.update(fresh)
-            progress.advance("embedding chunks", len(batch))
+            progress.advance(label, len(batch))
         return [cached[h] for h in hashes]
 
     # ingest ----------------------------------------------------------------------
@@ -293,13 +299,18 @@ class KnowledgeBase:
         self._loaded_version = version
 
     def thresholds(self) -> dict[str, float]:
+        """Decline thresholds: the calibrated ones for this index when present, else defaults
+        (without a dense model, Chinese questions lean on word coverage instead)."""
+        defaults = dict(DEFAULT_THRESHOLDS)
+        if self.embedder is None:
+            defaults.update(LEXICAL_ONLY_THRESHOLDS)
         path = self.index_dir / "calibration.json"
         if path.exists():
             try:
-                return {**DEFAULT_THRESHOLDS, **json.loads(path.read_text())}
+                return {**defaults, **json.loads(path.read_text())}
             except (OSError, ValueError):
                 pass
-        return dict(DEFAULT_THRESHOLDS)
+        return defaults
 
     def search_detailed(self, query: str, k: int = 5, candidates: int = 50) -> SearchResult:
         if not query or not query.strip():
@@ -321,7 +332,7 @@ class KnowledgeBase:
             from knowledge.crosslingual import content_words, expand
 
             missing: list[str] = []
-            lexical = q + " " + " ".join(expand(q, self._known, missing=missing))
+            lexical = q + " " + " ".join(expand(q, self.known, missing=missing))
             untranslated = sum(len(m.split()) for m in missing) / max(len(content_words(q)), 1)
         qw, qb = word_tokens(lexical), bigram_tokens(lexical)
         word_scores = self._words.scores(qw)
@@ -355,7 +366,7 @@ class KnowledgeBase:
         found = word_cover >= th["en_word_coverage"] and untranslated < th["en_untranslated"]
         return SearchResult(hits, bool(hits) and found, word_cover, "en", untranslated=untranslated)
 
-    def _known(self, term: str) -> int:
+    def known(self, term: str) -> int:
         """How many passages use ``term`` (a word, or failing that its rarest bigram)."""
         assert self._words is not None and self._bigrams is not None
         df = self._words.document_frequency(term)

