@@ -65,19 +65,19 @@ _COPY_OBJECT = (
     r"主题名|活动名|名字|感谢信|邀请函|短信|公告|tagline|caption"
 )
 _COPY = (
-    rf"写(?!的|好的|了|得)(?:一|两|三|几|个|段|篇|条|句|份|版|套|些|封|\d)*.{{0,10}}(?:{_COPY_OBJECT})|帮我写|帮忙写|来一?段|起个标题|"
+    rf"写(?!的|好的|了|得)(?:一|两|三|几|个|段|篇|条|句|份|版|套|些|封|\d)*.{{0,10}}(?:{_COPY_OBJECT})|写(?:一|几|两|三|\d)?(?:段|篇|条|句)|来一?段|起个标题|"
     rf"(?:整|想|来|出|起|拟|编|弄|搞|给)(?:一|两|三|几|\d)*(?:个|段|篇|条|句|份|版|套|些|点).{{0,10}}(?:{_COPY_OBJECT})|"
     r"(?:优化|改|润色|改写|重写|精简|缩短|扩写)一?下?(?:这个|这段|这句|这条|这篇)?(?:标题|文案|描述|卖点|笔记|详情)|"
     rf"(?<!第)(?:一|两|三|四|五|六|七|八|九|十|\d)(?:个|段|篇|条|句|份|版|套|组).{{0,12}}(?:{_COPY_OBJECT})|"
     r"(?:文案|标题|这段|这句|这条|描述|卖点|笔记).{0,8}改(?:得|一下|改|成)|"
-    r"改写|润色|重写|(?:提炼|梳理|整理|归纳|总结).{0,6}卖点|卖点.{0,8}(?:提炼|梳理|整理|归纳|总结)|write (?:a|an|some|me)|(?:draft|compose) (?:a|an|some) (?:post|caption|title|copy|tweet|email|newsletter|blurb|announcement|sms|weibo)|改(?:成|得)更|改成.{0,8}(?:语气|风格|口吻)|copywriting|"
+    r"改写|润色|重写|(?:提炼|梳理|整理|归纳|总结).{0,6}卖点|卖点.{0,8}(?:提炼|梳理|整理|归纳|总结)|write (?:a|an|some|me|\d+|two|three|four|five|six|ten|a few|several)\b|(?:draft|compose) (?:a|an|some) (?:post|caption|title|copy|tweet|email|newsletter|blurb|announcement|sms|weibo)|改(?:成|得)更|改成.{0,8}(?:语气|风格|口吻)|copywriting|"
     r"(?:need|want|give me|come up with) (?:a|an|some|\d+|a few) .{0,20}(?:captions?|taglines?|titles?|slogans?|posts?|copy|subject lines?|headlines?|hooks?|descriptions?)"
 )
 _COPY_NOUN = r"种草文案|种草笔记|朋友圈文案|小红书笔记|直播话术|商品标题|产品描述|详情页文案|主图文案|product description|tagline|ad copy|caption"
 _PLAN = (
     r"活动方案|活动策划|大促方案|(?:策划|规划)(?:一|个|下)|排期|节奏规划|活动规划|营销方案|营销计划|推广计划|投放计划|作战计划|全案|"
     r"(?:做|出|给|弄|搞|写|拿|整|来|列|定|设计|制定|拟定|拟)(?:我|我们|咱们)?(?:一|个|份|套|下)*.{0,10}(?:方案|计划|规划|排期|节奏|打法)|节奏安排|节奏规划|排(?:一下|个|一个)?.{0,6}(?:流程|时间表|节奏|排期|档期|日程)|活动.{0,6}(?:安排|规划|策划)|"
-    r"目标\s*\d|预算\s*\d|gmv目标(?!完成|达成)|(?:方案|计划|规划|排期|打法|日历|节奏).{0,6}(?:出|做|写|弄|整|来|给|排)(?:一|个|份|版|下)|营销日历|活动日历|(?:campaign|promo|promotion|launch|marketing|event|sales?|holiday|content) (?:plan|schedule|calendar|timeline|roadmap)|plan (?:a|the|our|for)"
+    r"目标\s*\d|预算\s*\d|gmv目标(?!完成|达成)|(?:方案|计划|规划|排期|打法|日历|节奏).{0,6}(?:出|做|写|弄|整|来|给|排)(?:一|个|份|版|下)|营销日历|活动日历|(?:提升|提高|降低|增长|拉新|促活|召回|唤醒)\w{0,6}的?方案|(?:campaign|promo|promotion|launch|marketing|event|sales?|holiday|content) (?:plan|schedule|calendar|timeline|roadmap)|plan (?:a|the|our|for)"
 )
 _KNOW = (
     r"怎么做|如何做|怎么提升|如何提升|怎么提高|如何提高|有哪些|有什么|该做什么|要做什么|做什么|注意什么|注意事项|流程|步骤|方法|策略|技巧|"

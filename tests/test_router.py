@@ -98,12 +98,15 @@ CASES = [
     ("Q4的营销日历帮我排一下", None, "campaign_plan"),
     ("设计一个老带新的裂变方案", None, "campaign_plan"),
     ("“包邮”要写清楚哪些条件", None, "knowledge"),
+    ("write three product titles for a bamboo cutting board", None, "copy"),
+    ("帮我写个请假条", None, HELP),
     # a request that mentions a figure is still one request
     ("写一段朋友圈文案，告诉大家上个月销量破万", None, "copy"),
     ("帮我写个双十一活动方案，目标GMV同比增长20%", None, "campaign_plan"),
     # two explicit asks joined in one message, or about as strong
     ("拉一下上周的退款率，再帮我写个改进方案", None, CLARIFY),
     ("查一下上周退款率，顺便告诉我怎么降低", None, CLARIFY),
+    ("上个月的复购率和提升复购的方案", None, CLARIFY),
     ("帮我检查这条回复是否合规，顺便改成更亲切的语气：亲，拍下后不退不换哦", None, CLARIFY),
     # follow-ups depend on what came before
     ("那上上个月呢?", "analytics", "analytics"),
