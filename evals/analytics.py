@@ -21,7 +21,9 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-DATASETS = [REPO.parent / "shared" / "evals" / "sql_dev.jsonl", REPO / "evals" / "datasets" / "sql_own.jsonl"]
+DATASETS = [REPO.parent / "shared" / "evals" / "sql_dev.jsonl", REPO / "evals" / "datasets" / "sql_own.jsonl",
+            # fresh batches, each scored before the parser was changed for it
+            REPO / "evals" / "datasets" / "sql_blind.jsonl"]
 TOLERANCE = 0.005
 
 

@@ -26,6 +26,9 @@ DATASETS = {
     "own": REPO / "evals" / "datasets" / "compliance_own.jsonl",
     # everyday compliant copy only: measures false positives, nothing to recall
     "own_clean": REPO / "evals" / "datasets" / "compliance_own_clean.jsonl",
+    # fresh batches, each scored before any rule was changed for it (the "before" figures are
+    # in the history); afterwards kept as regression cases
+    "blind": REPO / "evals" / "datasets" / "compliance_blind.jsonl",
 }
 TARGETS = {"span_recall": 0.85, "compliant_flagged": 0.10, "category_accuracy": 0.80}
 

@@ -12,6 +12,8 @@ from agent.router import route
 DATASET = Path(__file__).resolve().parent / "datasets" / "intents.jsonl"
 # Written after the router was tuned on DATASET and never used to tune it: an honest figure.
 HOLDOUT = Path(__file__).resolve().parent / "datasets" / "intents_holdout.jsonl"
+# Fresh batches written later, each scored before the router was changed for it.
+BLIND = Path(__file__).resolve().parent / "datasets" / "intents_blind.jsonl"
 
 
 def load_cases(path: Path = DATASET) -> list[dict]:
@@ -35,10 +37,16 @@ def run(bench: bool = False) -> dict:
     holdout = load_cases(HOLDOUT)
     holdout_wrong = [(c["id"], c["intent"], got) for c in holdout
                      if (got := route(c["text"], c.get("last_intent")).intent) != c["intent"]]
+    blind = load_cases(BLIND) if BLIND.exists() else []
+    blind_wrong = [(c["id"], c["intent"], got) for c in blind
+                   if (got := route(c["text"], c.get("last_intent")).intent) != c["intent"]]
     figures: dict = {"routing_cases": len(cases), "routing_accuracy": round(accuracy, 3),
                      "routing_followup_cases": sum(1 for c in cases if c.get("last_intent")),
                      "routing_holdout_cases": len(holdout),
                      "routing_holdout_accuracy": round(1 - len(holdout_wrong) / len(holdout), 3)}
+    if blind:
+        figures["routing_blind_cases"] = len(blind)
+        figures["routing_blind_accuracy"] = round(1 - len(blind_wrong) / len(blind), 3)
     for intent in sorted(per_intent):
         figures[f"routing_accuracy_{intent}"] = round(per_intent_ok[intent] / per_intent[intent], 3)
     if bench:
@@ -51,9 +59,9 @@ def run(bench: bool = False) -> dict:
     print(f"{'figure':<36}value")
     for key, value in figures.items():
         print(f"{key:<36}{value}")
-    for case_id, want, got in wrong + holdout_wrong:
+    for case_id, want, got in wrong + holdout_wrong + blind_wrong:
         print(f"  miss {case_id}: want {want}, got {got}")
-    figures["misses"] = [f"{i}:{w}->{g}" for i, w, g in wrong + holdout_wrong]
+    figures["misses"] = [f"{i}:{w}->{g}" for i, w, g in wrong + holdout_wrong + blind_wrong]
     return figures
 
 
