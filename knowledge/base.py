@@ -270,11 +270,13 @@ class KnowledgeBase:
             collection.delete(ids=list(stale))
 
     def _prune(self, roots: list[Path]) -> list[str]:
+        """Drop documents whose file is gone: those under an ingested folder, or any when
+        only single files were given."""
         removed: list[str] = []
         for key in self.store.document_paths():
             path = Path(key)
-            inside = any(path.is_relative_to(r) for r in roots)
-            if (inside or not roots) and not path.exists() or (inside and not path.exists()):
+            in_scope = not roots or any(path.is_relative_to(r) for r in roots)
+            if in_scope and not path.exists():
                 ids = self.store.chunk_ids(key)
                 with self.store.transaction() as db:
                     self.store.remove_document(db, key)
