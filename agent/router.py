@@ -2,7 +2,13 @@
 
 Each intent has a table of (pattern, weight) signals; a message scores the sum of the
 weights of the signals it matches. The best intent wins when it is clear; two close
-intents get a clarifying question; a message that scores too little gets the help reply.
+intents, or two explicit requests in one message, get a clarifying question. A message
+that scores too little goes to knowledge search when it is a question (or a short topic)
+naming something from the shop's world, since the knowledge base declines by itself when
+it holds nothing; anything else gets the help reply. Metric names and operations terms
+come from the corpus (kpis.yaml, the search dictionary, the English glossary), so a new
+KPI or term routes without a code change. A text under review (after a colon, in quotes,
+in a list) is data: it speaks only to the compliance check.
 Follow-ups ("那上上个月呢?", "第二条为什么违规?") are placed by the conversation's last intent.
 
 >>> route("上个月各渠道的GMV是多少?").intent
@@ -46,12 +52,12 @@ _DIM = (
 )
 _ASK_NUMBER = r"多少|几个|几单|是多少|排名|前\s*\d+|top\s*\d+|最高|最低|同比|环比|对比|涨了|降了|增长|占比|掉|跌|下滑|下降|上升|上涨|波动|how much|how many|what was|compare|ranking"
 _DEFINE = r"区别|差别|difference between|拆解成|拆成|由哪些|构成|组成|因子|因素|取决于|什么是|是什么意思|什么意思|怎么算|如何计算|怎么计算|计算公式|公式|定义|口径|指的是|含义|what is|what does|definition|how is .* calculated|define|meaning of"
-_CHECK = r"检查|审核|^check\b|(?:请|帮忙?)审|审(?:下|一下|查)?\s*[:：]|check\s*(?:一下|下)|审一下|过一?下.{0,6}(?:标题|文案|话术|口播|脚本|详情|笔记|素材)|复核|核查|把关|看看.{0,6}(?:合规|违规)|查一下.*(违规|合规)|违规词|违禁词|敏感词|极限词|过审|check (?:this|the|my)|compliant|compliance check|violat|review (?:this|these|the following)|please review|can you review|\breview\s*:"
+_CHECK = r"检查|审核|^check\b|(?:请|帮忙?)审|审(?:下|一下|查)?\s*[:：]|check\s*(?:一下|下)|审一下|过一?下.{0,6}(?:标题|文案|话术|口播|脚本|详情|笔记|素材)|复核|核查|把关|看看.{0,6}(?:合规|违规)|查一下.*(违规|合规)|(?:违规词|违禁词|敏感词|极限词)(?:检查|排查|筛查)|(?:查|扫|找|排查)(?:一下|下|一遍)?(?:有没有)?(?:违规词|违禁词|敏感词|极限词)|扫(?:一下|一遍|下)|过一遍|过审|check (?:this|the|my)|compliant|compliance check|violat|review (?:this|these|the following)|please review|can you review|\breview\s*:"
 # Asks whether a text may be used: a check when the text is given, a rule question when not.
 _USABLE = (
     r"(?:能|可以)(?:用|写|发|上线|上架|发布|投|挂|播)吗|(?:能不能|可不可以)(?:用|写|发|上线|上架|发布|投|挂|播)|能这么写吗|可以这么写吗|"
     r"(?:ok|行|可以)吗|有没有问题|有问题吗|会不会(?:违规|违法|有问题|被罚)|能过吗|行不行|合规吗|违规吗|合不合规|违不违规|"
-    r"有没有违规|是否违规|是否合规|有违规|风险|(?:帮我?)?看(?:看|下|一下)(?:这段|这句|这条|这个|这篇)|"
+    r"有没有违规|是否违规|是否合规|有违规|(?:有没有|有无|含有|是否有)(?:违规词|违禁词|敏感词|极限词)|风险|(?:帮我?)?看(?:看|下|一下)(?:这段|这句|这条|这个|这篇)|"
     r"is this (?:\w+ ){0,2}(?:ok|okay|allowed|fine|compliant)|can (?:we|i) (?:use|post) this"
 )
 _PAYLOAD = r"[:：]\s*\S.{5,}|\n\s*\S.{3,}|[“\"「『].{6,}[”\"」』]|(?:^|[\s:：])'[^']{6,}'"
@@ -92,7 +98,7 @@ _QUESTION = (
 )
 # Operations words the corpus vocabulary (KPI aliases, search dictionary, glossary) may not hold.
 _DOMAIN_EXTRA = (
-    r"退换|换货|时效|sop|手册|指南|模板|规范|差评|好评|评价|订单|客户|顾客|买家|缺货|清仓|定价|品类|sku|spu|退货|退款|运费|快递|物流|发货|售后|售前|咨询|客服|店铺|商品|宣传|广告|文案|标题|标注|处罚|罚款|资质|合规|违规|广告法|"
+    r"上架|下架|新品|退换|换货|时效|sop|手册|指南|模板|规范|差评|好评|评价|订单|客户|顾客|买家|缺货|清仓|定价|品类|sku|spu|退货|退款|运费|快递|物流|发货|售后|售前|咨询|客服|店铺|商品|宣传|广告|文案|标题|标注|处罚|罚款|资质|合规|违规|广告法|"
     r"包邮|满减|赠品|标价|价格|划线价|原价|化妆品|食品|保健|会员|粉丝|活动|优惠|券|直播|主播|达人|种草|投流|推广|营销|上新|选品|类目|"
     r"(?<![a-z])(?:rfm|kol|koc|cosmetics?|listings?|ads?|advert\w*|claims?|sellers?|stores?|shops?|products?|promos?|coupons?)(?![a-z])"
 )

@@ -100,6 +100,9 @@ CASES = [
     ("“包邮”要写清楚哪些条件", None, "knowledge"),
     ("write three product titles for a bamboo cutting board", None, "copy"),
     ("帮我写个请假条", None, HELP),
+    ("极限词有哪些", None, "knowledge"),
+    ("帮我扫一下这篇笔记里有没有敏感词 三天见效，医生推荐", None, "compliance"),
+    ("新品上架第一周要盯哪些数据", None, "knowledge"),
     # a request that mentions a figure is still one request
     ("写一段朋友圈文案，告诉大家上个月销量破万", None, "copy"),
     ("帮我写个双十一活动方案，目标GMV同比增长20%", None, "campaign_plan"),
