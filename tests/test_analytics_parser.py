@@ -66,6 +66,9 @@ TIMES = [
     ("去年双12当天的GMV", T, D(2024, 12, 12), D(2024, 12, 13)),
     ("今年1-10月累计GMV", T, D(2025, 1, 1), D(2025, 11, 1)),
     ("2025年3月到5月的GMV", T, D(2025, 3, 1), D(2025, 6, 1)),
+    ("上个月最后一周的GMV", T, D(2025, 11, 24), D(2025, 12, 1)),
+    ("10月最后一周的GMV", T, D(2025, 10, 27), D(2025, 11, 1)),  # Oct 31 is a Friday: the week is clipped
+    ("10月第一周的GMV", T, D(2025, 10, 1), D(2025, 10, 6)),
 ]
 
 
@@ -169,6 +172,7 @@ RANKINGS = [
     ("上个月首次响应时长最短的客服", "first_response_time", False, 1),
     ("上月销量TOP5商品", "paid_units", True, 5),
     ("上个月哪个渠道的CPC最便宜", "cpc", False, 1),
+    ("上个月支付件数最多的二级类目", "paid_units", True, 1),  # 二级 is not "top 2"
     ("Which channel had the highest month-over-month GMV growth rate in November 2025?", "gmv_growth", True, 1),
 ]
 
@@ -215,6 +219,7 @@ def test_order_amount_is_a_row_condition(question: str, op: str, value: str) -> 
 def test_per_day_and_share_of_total() -> None:
     sq = parse_question("上个月日均GMV是多少", T)
     assert sq.per_day and sq.dimensions == []
+    assert parse_question("What percentage of last month's GMV came from Douyin?", T).share_of_total
     sq = parse_question("上个月抖音GMV占全店的比例", T)
     assert sq.share and sq.share_of_total and [f.values for f in sq.filters] == [["抖音"]]
     assert not parse_question("上个月抖音的GMV", T).share

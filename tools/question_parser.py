@@ -39,7 +39,7 @@ _GROWTH = r"增长|增速|涨幅|涨了|增幅|提升|growth|grew|increase"
 _DECLINE = r"下降|下跌|跌幅|减少|decline|drop|decrease"
 _PER_DAY = r"日均|平均每天|每天平均|平均每日|每日平均|平均一天|一天平均|\baverage daily\b|\bdaily average\b|\bper day on average\b"
 _TOTAL = r"全店|整体|总体|总的|全部|全渠道|所有渠道|大盘|\btotal\b|\boverall\b|whole shop"
-_SHARE = r"占比|比重|份额|占多少|占多大|占几成|占百分之|\bshare\b|proportion|percentage of total"
+_SHARE = r"占比|比重|份额|占多少|占多大|占几成|占百分之|\bshare\b|proportion|\bpercentage\b|what percent\b"
 _SPLIT = r"分别|各自|对比|比较|各是|各为|各有|各占|各多少|compare|respectively|each of|\bvs\b\.?|versus"
 _NEGATE = r"除了|除去|除(?!以)|不含|不包括|不算|排除|剔除|excluding|except|other than|非"
 _THRESH_OPS = [(r"不低于|不少于|至少|大于等于|>=|≥|no less than|at least", ">="), (r"超过|高于|大于|多于|>|more than|greater than|over|above", ">"),
@@ -454,7 +454,7 @@ def parse_question(question: str, today: dt.date | None = None, layer: SemanticL
             field, desc = f"{target}_growth", not desc
         elif re.search(_GROWTH, text) or sup:
             field = f"{target}_growth"
-    n = re.search(rf"(?:前|top|排名前|最.{{0,6}}?的)\s*{NUM}\s*(?:名|个|位|大|款|家|条|项|天|种)?|{NUM}\s*(?:个|家|款|位|名|大)", text)
+    n = re.search(rf"(?:前|top|排名前|最.{{0,6}}?的)\s*{NUM}(?!\s*[级线])\s*(?:名|个|位|大|款|家|条|项|天|种)?|{NUM}\s*(?:个|家|款|位|名|大)", text)
     if dims and (sup or re.search(rf"前\s*{NUM}|top\s*\d|{_DESC_ORDER}|{_ASC_ORDER}|{_SLOW_ORDER}|{_FAST_ORDER}", text)):
         order.append(OrderBy(field=field, descending=desc, nulls_first=desc and target == "inventory_days"))
         if n and (sup or re.search(r"前|top", n.group(0))):
