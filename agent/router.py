@@ -50,9 +50,9 @@ _DIM = (
     r"各渠道|按渠道|分渠道|各平台|各品类|按品类|各类目|按类目|分类目|各省|按省|各城市|按城市|各sku|各商品|按商品|各品牌|"
     r"按品牌|各客服|每个客服|会员等级|按年龄|性别|by channel|by category|by province|per channel|each channel|by sku"
 )
-_ASK_NUMBER = r"多少|几个|几单|是多少|排名|前\s*\d+|top\s*\d+|最高|最低|同比|环比|对比|涨了|降了|增长|占比|掉|跌|下滑|下降|上升|上涨|波动|how much|how many|what was|compare|ranking"
+_ASK_NUMBER = r"(?:低于|高于|超过|大于|小于|不足|少于|多于)\s*\d|多少|几个|几单|是多少|排名|前\s*\d+|top\s*\d+|最高|最低|同比|环比|对比|涨了|降了|增长|占比|掉|跌|下滑|下降|上升|上涨|波动|how much|how many|what was|compare|ranking"
 _DEFINE = r"区别|差别|difference between|拆解成|拆成|由哪些|构成|组成|因子|因素|取决于|什么是|是什么意思|什么意思|怎么算|如何计算|怎么计算|计算公式|公式|定义|口径|指的是|含义|what is|what does|definition|how is .* calculated|define|meaning of"
-_CHECK = r"检查|审核|^check\b|(?:请|帮忙?)审|审(?:下|一下|查)?\s*[:：]|check\s*(?:一下|下)|审一下|过一?下.{0,6}(?:标题|文案|话术|口播|脚本|详情|笔记|素材)|复核|核查|把关|看看.{0,6}(?:合规|违规)|查一下.*(违规|合规)|(?:违规词|违禁词|敏感词|极限词)(?:检查|排查|筛查)|(?:查|扫|找|排查)(?:一下|下|一遍)?(?:有没有)?(?:违规词|违禁词|敏感词|极限词)|扫(?:一下|一遍|下)|过一遍|过审|check (?:this|the|my)|compliant|compliance check|violat|review (?:this|these|the following)|please review|can you review|\breview\s*:"
+_CHECK = r"检查|审核|^check\b|\bcheck\s*:|(?:please|pls|kindly) check|(?:请|帮忙?)审|审(?:下|一下|查)?\s*[:：]|check\s*(?:一下|下)|审一下|过一?下.{0,6}(?:标题|文案|话术|口播|脚本|详情|笔记|素材)|复核|核查|把关|看看.{0,6}(?:合规|违规)|查一下.*(违规|合规)|(?:违规词|违禁词|敏感词|极限词)(?:检查|排查|筛查)|(?:查|扫|找|排查)(?:一下|下|一遍)?(?:有没有)?(?:违规词|违禁词|敏感词|极限词)|扫(?:一下|一遍|下)|过一遍|过审|check (?:this|the|my)|compliant|compliance check|violat|review (?:this|these|the following)|please review|can you review|\breview\s*:"
 # Asks whether a text may be used: a check when the text is given, a rule question when not.
 _USABLE = (
     r"(?:能|可以)(?:用|写|发|上线|上架|发布|投|挂|播)吗|(?:能不能|可不可以)(?:用|写|发|上线|上架|发布|投|挂|播)|能这么写吗|可以这么写吗|"
@@ -60,12 +60,14 @@ _USABLE = (
     r"有没有违规|是否违规|是否合规|有违规|(?:有没有|有无|含有|是否有)(?:违规词|违禁词|敏感词|极限词)|风险|(?:帮我?)?看(?:看|下|一下)(?:这段|这句|这条|这个|这篇)|"
     r"is this (?:\w+ ){0,2}(?:ok|okay|allowed|fine|compliant)|can (?:we|i) (?:use|post) this"
 )
-_PAYLOAD = r"[:：]\s*\S.{5,}|\n\s*\S.{3,}|[“\"「『].{6,}[”\"」』]|(?:^|[\s:：])'[^']{6,}'"
+_PAYLOAD = r"[:：]\s*\S.{5,}|\n\s*\S.{3,}|[“\"「『][^“”\"「」『』]{6,}[”\"」』]|(?:^|[\s:：])'[^']{6,}'"
 _CS = (
     r"顾客|客户|买家|消费者|customer|buyer|shopper|客人|网友|评论区|留言区|有人(?:说|问|留言|评论)|(?:用户|粉丝)(?:说|问|反馈|投诉|留言)"
 )
 _CS_ASK = r"怎么(?:跟|和|给|对)?.{0,3}(?:回|说|解释|沟通|处理|应对|整|办)|what (?:do|should|can) i (?:tell|say)|how (?:do|should|can) i (?:reply|respond|answer|tell|say)|如何回|回复|回他|回她|话术怎么说|怎么答复|应答|安抚|reply|respond|answer (?:the|this|a) customer|draft a response"
 _CS_MSG = r"(?:说|问|发来|留言|反馈|讲|says|asks|wrote)\s*[:：]|(?:顾客|客户|买家|消费者|客人)(?:说|问(?!题|卷|得)|反馈|投诉|要求|催|骂|吐槽)(?!率|量|数|占比|类型|原因|多|少|的)|\b(?:customer|buyer|shopper)s? (?:\w+ ){0,2}(?:says|said|asks|asking|asked|wants|complains|claims)|我的快递|我的订单|收到的|还没发货|什么时候发货|破损|坏了|少发|发错|能退吗|可以退|退款怎么|物流|订单号|order\s*#?\d|我要投诉|差评|发票|价保|退差价"
+# A customer's own words ("我的快递…", "说：…") stand for the customer; "物流", "差评" alone are topics.
+_CS_VOICE = r"(?:说|问|发来|留言|反馈|讲|says|asks|wrote)\s*[:：]|我的快递|我的订单|我要投诉|订单号|order\s*#?\d|还没发货|能退吗"
 _COPY_OBJECT = (
     r"文案|标题|卖点|详情|笔记|话术|口播|slogan|广告语|宣传语|欢迎语|标语|口号|祝福语|简介|脚本|朋友圈|推文|海报|文章|帖子|开场白|"
     r"主题名|活动名|名字|感谢信|邀请函|短信|公告|tagline|caption"
@@ -79,7 +81,7 @@ _COPY = (
     r"改写|润色|重写|(?:提炼|梳理|整理|归纳|总结).{0,6}卖点|卖点.{0,8}(?:提炼|梳理|整理|归纳|总结)|write (?:a|an|some|me|\d+|two|three|four|five|six|ten|a few|several)\b|(?:draft|compose) (?:a|an|some) (?:post|caption|title|copy|tweet|email|newsletter|blurb|announcement|sms|weibo)|改(?:成|得)更|改成.{0,8}(?:语气|风格|口吻)|copywriting|"
     r"(?:need|want|give me|come up with) (?:a|an|some|\d+|a few) .{0,20}(?:captions?|taglines?|titles?|slogans?|posts?|copy|subject lines?|headlines?|hooks?|descriptions?)"
 )
-_COPY_NOUN = r"种草文案|种草笔记|朋友圈文案|小红书笔记|直播话术|商品标题|产品描述|详情页文案|主图文案|product description|tagline|ad copy|caption"
+_COPY_NOUN = r"\w{1,4}文案|种草文案|种草笔记|朋友圈文案|小红书笔记|直播话术|商品标题|产品描述|详情页文案|主图文案|product description|tagline|ad copy|caption"
 _PLAN = (
     r"活动方案|活动策划|大促方案|(?:策划|规划)(?:一|个|下)|排期|节奏规划|活动规划|营销方案|营销计划|推广计划|投放计划|作战计划|全案|"
     r"(?:做|出|给|弄|搞|写|拿|整|来|列|定|设计|制定|拟定|拟)(?:我|我们|咱们)?(?:一|个|份|套|下)*.{0,10}(?:方案|计划|规划|排期|节奏|打法)|节奏安排|节奏规划|排(?:一下|个|一个)?.{0,6}(?:流程|时间表|节奏|排期|档期|日程)|活动.{0,6}(?:安排|规划|策划)|"
@@ -116,7 +118,7 @@ _CHANNELS = r"天猫|淘宝|京东|拼多多|抖音|小红书|微信小程序|�
 
 # A follow-up only makes sense after the intent it continues.
 _ANALYTICS_FOLLOWUP = (
-    r"^(?:那|那么)?.{0,12}呢[?？]?$|^(?:再|那|那就|然后)?(?:按|分).{1,8}(?:拆开|拆分|拆|分|看|展开)|^换成|^改成|^只看|^去掉|^换个|^再看|^加上|"
+    r"^(?:那|那么)?.{0,12}呢[?？]?$|^(?:再|那|那就|然后)?(?:按|分).{1,8}(?:拆开|拆分|拆|分|看|展开)|[，,]\s*按.{1,8}$|^换成|^改成|^只看|^去掉|^换个|^再看|^加上|"
     r"^(?:那)?(?:上上个?月|上个?月|去年|今年|本月|上周|同比|环比)|^what about|^and (?:for|in|by)|^break (?:it )?down|^split by|^only "
 )
 _COMPLIANCE_FOLLOWUP = r"^(?:为什么|why)[?？]?$|第\s*[一二三四五六七八九十\d]+\s*[条个处]|为什么(?:违规|不行|不能|被标)|怎么改|改写|哪里违规|依据是什么|why (?:is|was) .*(?:flag|violat)|finding\s*#?\d|how (?:do|should) i fix"
@@ -318,7 +320,7 @@ def _adjust(text: str, scores: dict[str, float], reasons: dict[str, list[str]]) 
     if "check-verb" not in co:
         scores["compliance"] = min(scores["compliance"], 0.5)
     # A customer-service reply needs someone to reply to.
-    if "customer" not in reasons["cs_reply"] and "customer-message" not in reasons["cs_reply"]:
+    if "customer" not in reasons["cs_reply"] and not re.search(_CS_VOICE, text, re.I):
         scores["cs_reply"] = min(scores["cs_reply"], 0.5)
     if "customer" in reasons["cs_reply"] and ("reply-ask" in reasons["cs_reply"] or "customer-message" in reasons["cs_reply"]):
         scores["cs_reply"] += 0.5

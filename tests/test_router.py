@@ -103,6 +103,12 @@ CASES = [
     ("极限词有哪些", None, "knowledge"),
     ("帮我扫一下这篇笔记里有没有敏感词 三天见效，医生推荐", None, "compliance"),
     ("新品上架第一周要盯哪些数据", None, "knowledge"),
+    ("库存可售天数低于7天的SKU", None, "analytics"),
+    ("大促期间的物流爆仓怎么应对", None, "knowledge"),
+    ("客服遇到恶意差评该怎么处理", None, "knowledge"),
+    ("“开光”“转运”这类词能用吗", None, "knowledge"),
+    ("Please check: 'Approved by the Ministry of Health'", None, "compliance"),
+    ("再细一点，按SKU", "analytics", "analytics"),
     # a request that mentions a figure is still one request
     ("写一段朋友圈文案，告诉大家上个月销量破万", None, "copy"),
     ("帮我写个双十一活动方案，目标GMV同比增长20%", None, "campaign_plan"),
@@ -110,6 +116,7 @@ CASES = [
     ("拉一下上周的退款率，再帮我写个改进方案", None, CLARIFY),
     ("查一下上周退款率，顺便告诉我怎么降低", None, CLARIFY),
     ("上个月的复购率和提升复购的方案", None, CLARIFY),
+    ("帮我写个618方案和几条预热海报文案", None, CLARIFY),
     ("帮我检查这条回复是否合规，顺便改成更亲切的语气：亲，拍下后不退不换哦", None, CLARIFY),
     # follow-ups depend on what came before
     ("那上上个月呢?", "analytics", "analytics"),
