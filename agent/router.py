@@ -42,7 +42,7 @@ _METRIC = (
 )
 _TIME = (
     r"昨天|今天|前天|本周|上周|这周|本月|上个?月|上上个?月|这个月|今年|去年|前年|本季度|上季度|最近\s*\d+\s*[天日周月]|"
-    r"近\s*\d+\s*[天日周月]|过去\s*\d+|双十一|双11|双12|618|年货节|\d{1,2}\.\d{1,2}|\d{1,2}\s*[日号]|\d{4}-\d{1,2}|当天|每小时|按小时|最近|近期|这两天|这几天|\d{4}\s*年|\d{1,2}\s*月份?|q[1-4]|上半年|下半年|期间|每天|每日|每周|每月|趋势|走势|"
+    r"近\s*\d+\s*[天日周月]|过去\s*\d+|双十一|双11|双12|618|年货节|\d{1,2}\.\d{1,2}|\d{1,2}\s*[日号]|\d{4}-\d{1,2}|当天|每小时|按小时|最近|近期|这两天|这几天|\d{4}\s*年|\d{1,2}\s*月份?|(?<![一二三四五六七八九十])[一二三四五六七八九十]{1,2}月份?|q[1-4]|上半年|下半年|期间|每天|每日|每周|每月|趋势|走势|"
     r"yesterday|last (?:week|month|year|quarter)|this (?:week|month|year)|in (?:january|february|march|april|may|june|"
     r"july|august|september|october|november|december)|\b20\d\d\b|trend|daily|monthly|weekly|recently|lately"
 )
@@ -52,7 +52,7 @@ _DIM = (
 )
 _ASK_NUMBER = r"(?:低于|高于|超过|大于|小于|不足|少于|多于)\s*\d|多少|几个|几单|是多少|排名|前\s*\d+|top\s*\d+|最高|最低|同比|环比|对比|涨了|降了|增长|占比|掉|跌|下滑|下降|上升|上涨|波动|how much|how many|what was|compare|ranking"
 _DEFINE = r"区别|差别|difference between|拆解成|拆成|由哪些|构成|组成|因子|因素|取决于|什么是|是什么意思|什么意思|怎么算|如何计算|怎么计算|计算公式|公式|定义|口径|指的是|含义|what is|what does|definition|how is .* calculated|define|meaning of"
-_CHECK = r"检查|审核|^check\b|\bcheck\s*:|(?:please|pls|kindly) check|(?:请|帮忙?)审|审(?:下|一下|查)?\s*[:：]|check\s*(?:一下|下)|审一下|过一?下.{0,6}(?:标题|文案|话术|口播|脚本|详情|笔记|素材)|复核|核查|把关|看看.{0,6}(?:合规|违规)|查一下.*(违规|合规)|(?:违规词|违禁词|敏感词|极限词)(?:检查|排查|筛查)|(?:查|扫|找|排查)(?:一下|下|一遍)?(?:有没有)?(?:违规词|违禁词|敏感词|极限词)|扫(?:一下|一遍|下)|过一遍|过审|check (?:this|the|my)|compliant|compliance check|violat|review (?:this|these|the following)|please review|can you review|\breview\s*:"
+_CHECK = r"检查|审核|^check\b|\bcheck\s*:|^(?:pls |please )?review\b|(?:please|pls|kindly) check|(?:请|帮忙?)审|审(?:下|一下|查)?\s*[:：]|check\s*(?:一下|下)|审一下|过一?下.{0,6}(?:标题|文案|话术|口播|脚本|详情|笔记|素材)|复核|核查|把关|看看.{0,6}(?:合规|违规)|查一下.*(违规|合规)|(?:违规词|违禁词|敏感词|极限词)(?:检查|排查|筛查)|(?:查|扫|找|排查)(?:一下|下|一遍)?(?:有没有)?(?:违规词|违禁词|敏感词|极限词)|扫(?:一下|一遍|下)|过一遍|过审|check (?:this|the|my)|compliant|compliance check|violat|review (?:this|these|the following)|please review|can you review|\breview\s*:"
 # Asks whether a text may be used: a check when the text is given, a rule question when not.
 _USABLE = (
     r"(?:能|可以)(?:用|写|发|上线|上架|发布|投|挂|播)吗|(?:能不能|可不可以)(?:用|写|发|上线|上架|发布|投|挂|播)|能这么写吗|可以这么写吗|"
@@ -64,7 +64,7 @@ _PAYLOAD = r"[:：]\s*\S.{5,}|\n\s*\S.{3,}|[“\"「『][^“”\"「」『』]{
 _CS = (
     r"顾客|客户|买家|消费者|customer|buyer|shopper|客人|网友|评论区|留言区|有人(?:说|问|留言|评论)|(?:用户|粉丝)(?:说|问|反馈|投诉|留言)"
 )
-_CS_ASK = r"怎么(?:跟|和|给|对)?.{0,3}(?:回|说|解释|沟通|处理|应对|整|办)|what (?:do|should|can) i (?:tell|say)|how (?:do|should|can) i (?:reply|respond|answer|tell|say)|如何回|回复|回他|回她|话术怎么说|怎么答复|应答|安抚|reply|respond|answer (?:the|this|a) customer|draft a response"
+_CS_ASK = r"怎么(?:跟|和|给|对)?.{0,3}(?:回|说|解释|沟通|处理|应对|整|办)|what (?:do|should|can) i (?:tell|say)|how (?:do|should|can) i (?:reply|respond|answer|tell|say)|如何回|回复|回他|回她|话术怎么说|(?:话术|回复)怎么写|怎么答复|应答|安抚|reply|respond|answer (?:the|this|a) customer|draft a response"
 _CS_MSG = r"(?:说|问|发来|留言|反馈|讲|says|asks|wrote)\s*[:：]|(?:顾客|客户|买家|消费者|客人)(?:说|问(?!题|卷|得)|反馈|投诉|要求|催|骂|吐槽)(?!率|量|数|占比|类型|原因|多|少|的)|\b(?:customer|buyer|shopper)s? (?:\w+ ){0,2}(?:says|said|asks|asking|asked|wants|complains|claims)|我的快递|我的订单|收到的|还没发货|什么时候发货|破损|坏了|少发|发错|能退吗|可以退|退款怎么|物流|订单号|order\s*#?\d|我要投诉|差评|发票|价保|退差价"
 # A customer's own words ("我的快递…", "说：…") stand for the customer; "物流", "差评" alone are topics.
 _CS_VOICE = r"(?:说|问|发来|留言|反馈|讲|says|asks|wrote)\s*[:：]|我的快递|我的订单|我要投诉|订单号|order\s*#?\d|还没发货|能退吗"
@@ -76,7 +76,8 @@ _COPY = (
     rf"写(?!的|好的|了|得)(?:一|两|三|几|个|段|篇|条|句|份|版|套|些|封|\d)*.{{0,10}}(?:{_COPY_OBJECT})|写(?:一|几|两|三|\d)?(?:段|篇|条|句)|来一?段|起个标题|"
     rf"(?:整|想|来|出|起|拟|编|弄|搞|给)(?:一|两|三|几|\d)*(?:个|段|篇|条|句|份|版|套|些|点).{{0,10}}(?:{_COPY_OBJECT})|"
     r"(?:优化|改|润色|改写|重写|精简|缩短|扩写)一?下?(?:这个|这段|这句|这条|这篇)?(?:标题|文案|描述|卖点|笔记|详情)|"
-    rf"(?<!第)(?:一|两|三|四|五|六|七|八|九|十|\d)(?:个|段|篇|条|句|份|版|套|组).{{0,12}}(?:{_COPY_OBJECT})|"
+    rf"(?<!第)(?:一|两|三|四|五|六|七|八|九|十|\d)(?:个|段|篇|条|句|份|版|套|组)[^，,。；;]{{0,12}}(?:{_COPY_OBJECT})|"
+    r"(?:文案|标题|卖点|笔记|脚本|口播)\w{0,4}(?:帮我|帮忙)?写(?:一下|下|个)?(?:[，,。]|$)|"
     r"(?:文案|标题|这段|这句|这条|描述|卖点|笔记).{0,8}改(?:得|一下|改|成)|"
     r"改写|润色|重写|(?:提炼|梳理|整理|归纳|总结).{0,6}卖点|卖点.{0,8}(?:提炼|梳理|整理|归纳|总结)|write (?:a|an|some|me|\d+|two|three|four|five|six|ten|a few|several)\b|(?:draft|compose) (?:a|an|some) (?:post|caption|title|copy|tweet|email|newsletter|blurb|announcement|sms|weibo)|改(?:成|得)更|改成.{0,8}(?:语气|风格|口吻)|copywriting|"
     r"(?:need|want|give me|come up with) (?:a|an|some|\d+|a few) .{0,20}(?:captions?|taglines?|titles?|slogans?|posts?|copy|subject lines?|headlines?|hooks?|descriptions?)"

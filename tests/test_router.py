@@ -109,6 +109,10 @@ CASES = [
     ("“开光”“转运”这类词能用吗", None, "knowledge"),
     ("Please check: 'Approved by the Ministry of Health'", None, "compliance"),
     ("再细一点，按SKU", "analytics", "analytics"),
+    ("三月份美妆类目的退款金额", None, "analytics"),
+    ("有客户说少了一个配件，让我们补发，话术怎么写", None, "cs_reply"),
+    ("文案帮我写一下，主题：秋冬保湿，产品：玻尿酸面霜", None, "copy"),
+    ("review pls: 'Top 1 seller on Tmall, 100% effective'", None, "compliance"),
     # a request that mentions a figure is still one request
     ("写一段朋友圈文案，告诉大家上个月销量破万", None, "copy"),
     ("帮我写个双十一活动方案，目标GMV同比增长20%", None, "campaign_plan"),
