@@ -65,12 +65,12 @@ _CS = (
     r"顾客|客户|买家|消费者|customer|buyer|shopper|客人|网友|评论区|留言区|有人(?:说|问|留言|评论)|(?:用户|粉丝)(?:说|问|反馈|投诉|留言)"
 )
 _CS_ASK = r"怎么(?:跟|和|给|对)?.{0,3}(?:回|说|解释|沟通|处理|应对|整|办)|what (?:do|should|can) i (?:tell|say)|how (?:do|should|can) i (?:reply|respond|answer|tell|say)|如何回|回复|回他|回她|话术怎么说|(?:话术|回复)怎么写|怎么答复|应答|安抚|reply|respond|answer (?:the|this|a) customer|draft a response"
-_CS_MSG = r"(?:说|问|发来|留言|反馈|讲|says|asks|wrote)\s*[:：]|(?:顾客|客户|买家|消费者|客人)(?:说|问(?!题|卷|得)|反馈|投诉|要求|催|骂|吐槽)(?!率|量|数|占比|类型|原因|多|少|的)|\b(?:customer|buyer|shopper)s? (?:\w+ ){0,2}(?:says|said|asks|asking|asked|wants|complains|claims)|我的快递|我的订单|收到的|还没发货|什么时候发货|破损|坏了|少发|发错|能退吗|可以退|退款怎么|物流|订单号|order\s*#?\d|我要投诉|差评|发票|价保|退差价"
+_CS_MSG = r"(?:说|问|发来|留言|反馈|讲|says|asks|wrote)\s*[:：]|(?:顾客|客户|买家|消费者|客人)(?:说|问(?!题|卷|得)|反馈|投诉|要求|催|骂|吐槽)(?!率|量|数|占比|类型|原因|多|少|的)|\b(?:customer|buyer|shopper)s? (?:\w+ ){0,2}(?:says|said|asks|asking|asked|wants|complains|claims)|我的快递|我的订单|收到的|还没发货|什么时候发货|破损|坏了|少发|发错|能退吗|可以退|退款怎么|订单号|order\s*#?\d|我要投诉|退差价"
 # A customer's own words ("我的快递…", "说：…") stand for the customer; "物流", "差评" alone are topics.
 _CS_VOICE = r"(?:说|问|发来|留言|反馈|讲|says|asks|wrote)\s*[:：]|我的快递|我的订单|我要投诉|订单号|order\s*#?\d|还没发货|能退吗"
 _COPY_OBJECT = (
     r"文案|标题|卖点|详情|笔记|话术|口播|slogan|广告语|宣传语|欢迎语|标语|口号|祝福语|简介|脚本|朋友圈|推文|海报|文章|帖子|开场白|"
-    r"主题名|活动名|名字|感谢信|邀请函|短信|公告|tagline|caption"
+    r"主题|创意|点子|活动名|名字|感谢信|邀请函|短信|公告|tagline|caption"
 )
 _COPY = (
     rf"写(?!的|好的|了|得)(?:一|两|三|几|个|段|篇|条|句|份|版|套|些|封|\d)*.{{0,10}}(?:{_COPY_OBJECT})|写(?:一|几|两|三|\d)?(?:段|篇|条|句)|来一?段|起个标题|"
@@ -101,7 +101,7 @@ _QUESTION = (
 )
 # Operations words the corpus vocabulary (KPI aliases, search dictionary, glossary) may not hold.
 _DOMAIN_EXTRA = (
-    r"上架|下架|新品|退换|换货|时效|sop|手册|指南|模板|规范|差评|好评|评价|订单|客户|顾客|买家|缺货|清仓|定价|品类|sku|spu|退货|退款|运费|快递|物流|发货|售后|售前|咨询|客服|店铺|商品|宣传|广告|文案|标题|标注|处罚|罚款|资质|合规|违规|广告法|"
+    r"美妆|彩妆|护肤|个护|母婴|服饰|女装|男装|家居|数码|上架|下架|新品|退换|换货|时效|sop|手册|指南|模板|规范|差评|好评|评价|订单|客户|顾客|买家|缺货|清仓|定价|品类|sku|spu|退货|退款|运费|快递|物流|发货|售后|售前|咨询|客服|店铺|商品|宣传|广告|文案|标题|标注|处罚|罚款|资质|合规|违规|广告法|"
     r"包邮|满减|赠品|标价|价格|划线价|原价|化妆品|食品|保健|会员|粉丝|活动|优惠|券|直播|主播|达人|种草|投流|推广|营销|上新|选品|类目|"
     r"(?<![a-z])(?:rfm|kol|koc|cosmetics?|listings?|ads?|advert\w*|claims?|sellers?|stores?|shops?|products?|promos?|coupons?)(?![a-z])"
 )
@@ -159,7 +159,7 @@ def _signals() -> dict[str, list[Signal]]:
             _sig("dimension", _DIM, 0.6),
             _sig("number-question", _ASK_NUMBER, 0.5),
             _sig("channel-value", _CHANNELS, 0.15),
-            _sig("query-verb", r"查一?下|查询|拉一?下|统计|报表|数据|跑一下|show me|pull|query", 0.4),
+            _sig("query-verb", r"(?<![检审核])查一?下|查询|拉一?下|统计|报表|数据|跑一下|show me|pull|query", 0.4),
             # Writes and personal data go to analytics so that its guard refuses them with the reason.
             _sig("warehouse-write", r"(?:删掉|删除|清空|更新|修改|插入|drop|delete|truncate|update|insert).{0,12}(?:表|table|数据库|订单数据)|drop table", 1.2),
             _sig("personal-data", r"(?:查|导出|拉|列出|给我|export|list).{0,12}(?:手机号|电话号码|姓名|收货地址|身份证|phone numbers?|home address)", 1.2),
@@ -171,7 +171,7 @@ def _signals() -> dict[str, list[Signal]]:
             _sig("define", _DEFINE, 1.0),
             _sig("question-mark", r"[?？]$", 0.2),
             _sig("question-word", r"怎么|如何|哪些|什么|怎样|多久|多长时间|吗[?？]?$|是否|要不要|需不需要|能否|how|what|which|when|can we|should", 0.6),
-            _sig("rule-question", r"会被|会不会被|会导致|限流|降权|扣分|处罚|规定|法规|广告法|条例|规则|政策|资质|算.{1,12}吗|算不算|属不属于|合法吗|允许|(?:说法|用语|词|字眼|表述|措辞|写法).{0,6}(?:能用|能不能|可以|能写|算|属于)|regulation|allowed|legal", 0.8),
+            _sig("rule-question", r"(?:可以|能|能不能|可不可以)(?:说|写|宣传|标|叫|称)|会被|会不会被|会导致|限流|降权|扣分|处罚|规定|法规|广告法|条例|规则|政策|资质|算.{1,12}吗|算不算|属不属于|合法吗|允许|(?:说法|用语|词|字眼|表述|措辞|写法).{0,6}(?:能用|能不能|可以|能写|算|属于)|regulation|allowed|legal", 0.8),
             _sig("domain", r"退货|退款规则|发货|发票|价保|价格保护|破损|赔付|化妆品|食品|宣传|用户|会员|复购|新客|沉默|唤醒|触达|加好友|私域|社群|"
                  r"店铺|运营|直播|主播|达人|内容|流量|转化|promotion|customer|community|private domain|double 11|618", 0.4),
             _sig("playbook-topic", r"私域|企微|企业微信|社群|双十一|双11|618|预热|蓄水|爆发期|返场|大促|会员|拉新|用户分层|直播|种草|达人|售后政策|七天无理由|退货规则|发货时效", 0.3),

@@ -113,6 +113,10 @@ CASES = [
     ("有客户说少了一个配件，让我们补发，话术怎么写", None, "cs_reply"),
     ("文案帮我写一下，主题：秋冬保湿，产品：玻尿酸面霜", None, "copy"),
     ("review pls: 'Top 1 seller on Tmall, 100% effective'", None, "compliance"),
+    ("差评可以联系客户删除吗", None, "knowledge"),
+    ("想几个七夕的活动主题", None, "copy"),
+    ("检查一下这个标题 国货之光 销量遥遥领先", None, "compliance"),
+    ("美妆产品可以说“药妆”吗", None, "knowledge"),
     # a request that mentions a figure is still one request
     ("写一段朋友圈文案，告诉大家上个月销量破万", None, "copy"),
     ("帮我写个双十一活动方案，目标GMV同比增长20%", None, "campaign_plan"),
