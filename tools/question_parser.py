@@ -387,6 +387,10 @@ def parse_question(question: str, today: dt.date | None = None, layer: SemanticL
         dims = [d for d in dims if not layer.dimensions[d].grain][:1] + [d for d in dims if layer.dimensions[d].grain][:1]
     # time range and comparison
     ranges = [*camp, *[h for h in times]]
+    if len(camp) == 1 and any(h.kind == "absolute" and camp[0].range.start <= h.range.start
+                              and h.range.end <= camp[0].range.end for h in times):
+        # "双十一预售期（10月20日到10月31日）": explicit dates inside the window say which part of it
+        ranges, camp = [h for h in ranges if h.kind != "campaign"], []
     ranges.sort(key=lambda h: h.start)
     comparison = None
     if ranges:

@@ -187,6 +187,13 @@ class _Compiler:
                 by_source.setdefault(self.layer.measures[m].source, [])
                 if m not in by_source[self.layer.measures[m].source]:
                     by_source[self.layer.measures[m].source].append(m)
+        # The first CTE carries the rows (LEFT JOIN base): take the first ratio's denominator, so a day or
+        # channel without refunds still shows a refund rate of 0 instead of disappearing.
+        denominator = next((d.group(1) for k in self.kpis for d in [re.search(r"NULLIF\(([a-z_]+), 0\)", self.expr_of(k))]
+                            if d and d.group(1) in self.layer.measures), None)
+        if denominator:
+            base = self.layer.measures[denominator].source
+            by_source = {base: by_source.pop(base), **by_source} if base in by_source else by_source
         ctes, alias_of = [], {}
         for i, (src, measures) in enumerate(by_source.items()):
             name = f"{src}{tag}"
