@@ -68,6 +68,7 @@ _CS_ASK = r"怎么(?:跟|和|给|对)?.{0,3}(?:回|说|解释|沟通|处理|应�
 _CS_MSG = r"(?:说|问|发来|留言|反馈|讲|says|asks|wrote)\s*[:：]|(?:顾客|客户|买家|消费者|客人)(?:说|问(?!题|卷|得)|反馈|投诉|要求|催|骂|吐槽)(?!率|量|数|占比|类型|原因|多|少|的)|\b(?:customer|buyer|shopper)s? (?:\w+ ){0,2}(?:says|said|asks|asking|asked|wants|complains|claims)|我的快递|我的订单|收到的|还没发货|什么时候发货|破损|坏了|少发|发错|能退吗|可以退|退款怎么|订单号|order\s*#?\d|我要投诉|退差价"
 # A customer's own words ("我的快递…", "说：…") stand for the customer; "物流", "差评" alone are topics.
 _CS_VOICE = r"(?:说|问|发来|留言|反馈|讲|says|asks|wrote)\s*[:：]|我的快递|我的订单|我要投诉|订单号|order\s*#?\d|还没发货|能退吗"
+_CS_QUOTE = r"(?:顾客|客户|买家|消费者|客人|customer|buyer)\w{0,4}(?:说|问|发来|留言|反馈|says|asks|wrote)\s*[:：][^。！？?!]*"
 _COPY_OBJECT = (
     r"文案|标题|卖点|详情|笔记|话术|口播|slogan|广告语|宣传语|欢迎语|标语|口号|祝福语|简介|脚本|朋友圈|推文|海报|文章|帖子|开场白|"
     r"主题|创意|点子|活动名|名字|感谢信|邀请函|短信|公告|tagline|caption"
@@ -89,7 +90,7 @@ _PLAN = (
     r"目标\s*\d|预算\s*\d|gmv目标(?!完成|达成)|(?:方案|计划|规划|排期|打法|日历|节奏).{0,6}(?:出|做|写|弄|整|来|给|排)(?:一|个|份|版|下)|营销日历|活动日历|(?:提升|提高|降低|增长|拉新|促活|召回|唤醒)\w{0,6}的?方案|(?:campaign|promo|promotion|launch|marketing|event|sales?|holiday|content) (?:plan|schedule|calendar|timeline|roadmap)|plan (?:a|the|our|for)"
 )
 _KNOW = (
-    r"怎么做|如何做|怎么提升|如何提升|怎么提高|如何提高|有哪些|有什么|该做什么|要做什么|做什么|注意什么|注意事项|流程|步骤|方法|策略|技巧|"
+    r"怎么做|如何做|怎么提升|如何提升|怎么提高|如何提高|有哪些|有什么|该做什么|要做什么|做什么|注意什么|注意事项|流程|步骤|方法|办法|思路|策略|技巧|"
     r"为什么|为何|是否可以|能不能写|可以写|规定|规则|政策|条款|广告法|哪一条|依据|攻略|阶段|玩法|手册|playbook|sop|"
     r"how (?:do|to|can|should)|what should|why|policy|rule|guide|best practice|steps"
 )
@@ -101,7 +102,7 @@ _QUESTION = (
 )
 # Operations words the corpus vocabulary (KPI aliases, search dictionary, glossary) may not hold.
 _DOMAIN_EXTRA = (
-    r"美妆|彩妆|护肤|个护|母婴|服饰|女装|男装|家居|数码|上架|下架|新品|退换|换货|时效|sop|手册|指南|模板|规范|差评|好评|评价|订单|客户|顾客|买家|缺货|清仓|定价|品类|sku|spu|退货|退款|运费|快递|物流|发货|售后|售前|咨询|客服|店铺|商品|宣传|广告|文案|标题|标注|处罚|罚款|资质|合规|违规|广告法|"
+    r"品牌|美妆|彩妆|护肤|个护|母婴|服饰|女装|男装|家居|数码|上架|下架|新品|退换|换货|时效|sop|手册|指南|模板|规范|差评|好评|评价|订单|客户|顾客|买家|缺货|清仓|定价|品类|sku|spu|退货|退款|运费|快递|物流|发货|售后|售前|咨询|客服|店铺|商品|宣传|广告|文案|标题|标注|处罚|罚款|资质|合规|违规|广告法|"
     r"包邮|满减|赠品|标价|价格|划线价|原价|化妆品|食品|保健|会员|粉丝|活动|优惠|券|直播|主播|达人|种草|投流|推广|营销|上新|选品|类目|"
     r"(?<![a-z])(?:rfm|kol|koc|cosmetics?|listings?|ads?|advert\w*|claims?|sellers?|stores?|shops?|products?|promos?|coupons?)(?![a-z])"
 )
@@ -171,7 +172,7 @@ def _signals() -> dict[str, list[Signal]]:
             _sig("define", _DEFINE, 1.0),
             _sig("question-mark", r"[?？]$", 0.2),
             _sig("question-word", r"怎么|如何|哪些|什么|怎样|多久|多长时间|吗[?？]?$|是否|要不要|需不需要|能否|how|what|which|when|can we|should", 0.6),
-            _sig("rule-question", r"(?:可以|能|能不能|可不可以)(?:说|写|宣传|标|叫|称)|会被|会不会被|会导致|限流|降权|扣分|处罚|规定|法规|广告法|条例|规则|政策|资质|算.{1,12}吗|算不算|属不属于|合法吗|允许|(?:说法|用语|词|字眼|表述|措辞|写法).{0,6}(?:能用|能不能|可以|能写|算|属于)|regulation|allowed|legal", 0.8),
+            _sig("rule-question", r"需要(?:什么|哪些)(?:证明|材料|资质|手续|审批|备案)|(?:可以|能|能不能|可不可以)(?:说|写|宣传|标|叫|称)|会被|会不会被|会导致|限流|降权|扣分|处罚|规定|法规|广告法|条例|规则|政策|资质|算.{1,12}吗|算不算|属不属于|合法吗|允许|(?:说法|用语|词|字眼|表述|措辞|写法).{0,6}(?:能用|能不能|可以|能写|算|属于)|regulation|allowed|legal", 0.8),
             _sig("domain", r"退货|退款规则|发货|发票|价保|价格保护|破损|赔付|化妆品|食品|宣传|用户|会员|复购|新客|沉默|唤醒|触达|加好友|私域|社群|"
                  r"店铺|运营|直播|主播|达人|内容|流量|转化|promotion|customer|community|private domain|double 11|618", 0.4),
             _sig("playbook-topic", r"私域|企微|企业微信|社群|双十一|双11|618|预热|蓄水|爆发期|返场|大促|会员|拉新|用户分层|直播|种草|达人|售后政策|七天无理由|退货规则|发货时效", 0.3),
@@ -275,12 +276,14 @@ def score(text: str) -> tuple[dict[str, float], dict[str, list[str]]]:
     request = text
     if re.search(_PAYLOAD, text) and re.search(f"{_CHECK}|{_USABLE}", text, re.I):
         request = re.sub(_PAYLOAD, " ", text)
+    # A customer's quoted question ("顾客问：敏感肌能用吗") asks the shop, not the compliance check.
+    unquoted = re.sub(_CS_QUOTE, " ", text, flags=re.I)
     for intent, signals in _compiled().items():
         total = 0.0
         fired: list[str] = []
         seen = text if intent in ("compliance", "cs_reply") else request
         for pattern, sig in signals:
-            if pattern.search(seen):
+            if pattern.search(unquoted if sig.name in ("check-verb", "usable-ask") else seen):
                 total += sig.weight
                 fired.append(sig.name)
         scores[intent] = round(total, 3)
@@ -369,6 +372,9 @@ def _explicit_asks(text: str, reasons: dict[str, list[str]]) -> list[str]:
     """Intents the message explicitly requests, as opposed to mentions."""
     an, cs = set(reasons["analytics"]), set(reasons["cs_reply"])
     asks = []
+    # "提升转化的办法" asks for methods as plainly as "写个方案" asks for a plan.
+    if re.search(r"(?:提升|提高|降低|减少|改善|优化|增加)\w{0,6}的?(?:办法|方法|建议|思路|策略|技巧)", text):
+        asks.append("knowledge")
     # "…，顺便告诉我怎么降低": a how-to question joined on as a second clause is a second ask.
     joined = re.search(_JOINER, text, re.I)
     if joined and re.search(r"怎么|如何|怎样|为什么|为何|哪些|什么|告诉我|说说|讲讲|\b(?:how|why|what)\b", text[joined.end():], re.I):
@@ -383,7 +389,7 @@ def _explicit_asks(text: str, reasons: dict[str, list[str]]) -> list[str]:
         asks.append("campaign_plan")
     if "customer" in cs and cs & {"reply-ask", "customer-message"}:
         asks.append("cs_reply")
-    return asks
+    return list(dict.fromkeys(asks))
 
 
 # "能帮我约个快递吗" asks for an action no tool performs; "帮我看看…" asks to be told something.

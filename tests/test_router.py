@@ -117,6 +117,8 @@ CASES = [
     ("想几个七夕的活动主题", None, "copy"),
     ("检查一下这个标题 国货之光 销量遥遥领先", None, "compliance"),
     ("美妆产品可以说“药妆”吗", None, "knowledge"),
+    ("顾客问：这个面霜敏感肌能用吗", None, "cs_reply"),
+    ("“第一品牌”需要什么证明材料才能用", None, "knowledge"),
     # a request that mentions a figure is still one request
     ("写一段朋友圈文案，告诉大家上个月销量破万", None, "copy"),
     ("帮我写个双十一活动方案，目标GMV同比增长20%", None, "campaign_plan"),
@@ -124,6 +126,7 @@ CASES = [
     ("拉一下上周的退款率，再帮我写个改进方案", None, CLARIFY),
     ("查一下上周退款率，顺便告诉我怎么降低", None, CLARIFY),
     ("上个月的复购率和提升复购的方案", None, CLARIFY),
+    ("上周各渠道的转化率和提升转化的办法", None, CLARIFY),
     ("帮我写个618方案和几条预热海报文案", None, CLARIFY),
     ("帮我检查这条回复是否合规，顺便改成更亲切的语气：亲，拍下后不退不换哦", None, CLARIFY),
     # follow-ups depend on what came before
