@@ -80,7 +80,7 @@ _COPY = (
     rf"(?<!第)(?:一|两|三|四|五|六|七|八|九|十|\d)(?:个|段|篇|条|句|份|版|套|组)[^，,。；;]{{0,12}}(?:{_COPY_OBJECT})|"
     r"(?:文案|标题|卖点|笔记|脚本|口播)\w{0,4}(?:帮我|帮忙)?写(?:一下|下|个)?(?:[，,。]|$)|"
     r"(?:文案|标题|这段|这句|这条|描述|卖点|笔记).{0,8}改(?:得|一下|改|成)|"
-    r"改写|润色|重写|(?:提炼|梳理|整理|归纳|总结).{0,6}卖点|卖点.{0,8}(?:提炼|梳理|整理|归纳|总结)|write (?:a|an|some|me|\d+|two|three|four|five|six|ten|a few|several)\b|(?:draft|compose) (?:a|an|some) (?:post|caption|title|copy|tweet|email|newsletter|blurb|announcement|sms|weibo)|改(?:成|得)更|改成.{0,8}(?:语气|风格|口吻)|copywriting|"
+    r"改写|润色|重写|(?:提炼|梳理|整理|归纳|总结).{0,6}卖点|卖点.{0,8}(?:提炼|梳理|整理|归纳|总结)|write (?:a|an|some|me|\d+|two|three|four|five|six|ten|a few|several)\b|(?:draft|compose) (?:a|an|some) (?:[\w'-]+ ){0,3}(?:post|caption|title|copy|tweet|email|newsletter|blurb|announcement|sms|weibo)s?\b|改(?:成|得)更|改成.{0,8}(?:语气|风格|口吻)|copywriting|"
     r"(?:need|want|give me|come up with) (?:a|an|some|\d+|a few) .{0,20}(?:captions?|taglines?|titles?|slogans?|posts?|copy|subject lines?|headlines?|hooks?|descriptions?)"
 )
 _COPY_NOUN = r"\w{1,4}文案|种草文案|种草笔记|朋友圈文案|小红书笔记|直播话术|商品标题|产品描述|详情页文案|主图文案|product description|tagline|ad copy|caption"

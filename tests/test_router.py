@@ -119,6 +119,7 @@ CASES = [
     ("美妆产品可以说“药妆”吗", None, "knowledge"),
     ("顾客问：这个面霜敏感肌能用吗", None, "cs_reply"),
     ("“第一品牌”需要什么证明材料才能用", None, "knowledge"),
+    ("Draft an Instagram caption for our holiday gift set", None, "copy"),
     # a request that mentions a figure is still one request
     ("写一段朋友圈文案，告诉大家上个月销量破万", None, "copy"),
     ("帮我写个双十一活动方案，目标GMV同比增长20%", None, "campaign_plan"),
