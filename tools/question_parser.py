@@ -83,7 +83,7 @@ def _vocab(layer_key: int) -> Vocab:
     bare = {"渠道", "平台", "类目", "品类", "大类", "商品", "产品", "单品", "爆款", "品牌", "省份", "地区", "地域", "城市", "年龄",
             "性别", "原因", "客服", "sku", "channels", "categories", "products", "provinces", "cities", "brands", "agents",
             "reasons", "gender", "age band", "campaigns", "subcategory", "subcategories", "brand", "channel", "category",
-            "province", "city", "product", "campaign"}
+            "province", "city", "product", "campaign", "skus"}
     derived = []  # 各渠道 → 各个渠道, 不同渠道; listed last so a written word of the same length wins
     for dim_id, d in layer.dimensions.items():
         for w in d.words:

@@ -17,11 +17,12 @@ TABLES_ZH = "渠道、商品、客户（已脱敏）、活动、订单、订单�
 _WRITE = re.compile(
     r"删除|删掉|删了|清空|清除|清掉|抹掉|更新一下|更新成|更新为|把.{0,20}(改成|改为|更新|设为|设置为)|修改|插入|写入|新增一条|"
     r"改一下|改下|改掉|篡改|升级成|升级为|降级成|降级为|归档|新建一张|建一张|建表|存进|存到|保存到|写进|写回|回写|写到|导入到|补录|录入|添加一笔|加一笔|造一笔|新增一笔|插一条|清理一下|清理掉|清理下|重置|去重后删|多加\s*\d|"
-    r"\b(drop|delete|truncate|update|insert|alter|create|grant|revoke|merge|replace into)\b", re.I)
+    r"\b(drop|delete|truncate|update|insert|alter|create|grant|revoke|merge|replace into|vacuum|checkpoint|"
+    r"install|load extension|export database|import database|copy\s+\w+\s+(to|from))\b", re.I)
 _INJECTION = re.compile(
     r"(忽略|无视|忘记|忘掉|不要管|跳过)(掉)?(之前|以上|上面|前面|先前|所有|全部|你的)?(的)?(所有)?(指令|指示|规则|提示|要求|设定|限制)|"
     r"ignore (all |any )?(the )?(previous|prior|above|earlier|your) (instructions|rules|prompts?)|disregard .{0,20}instructions|"
-    r"system prompt|系统提示词|你现在是|越狱|jailbreak|"
+    r"system prompt|系统提示词|你现在是|越狱|jailbreak|\bact as (the |an? )?(dba|admin|administrator|root|superuser)\b|"
     r"(打印|输出|显示|复述|泄露|展示|重复|念)[^。？?]{0,12}(指令|提示词|提示语|prompt|系统设定)|"
     r"(你的|你收到的|收到的|全部|所有)\s*(指令|提示词|提示语|prompt|系统设定)[^。？?]{0,12}(打印|输出|显示|复述|泄露|展示|重复|念)|"
     r"\b(print|reveal|show|repeat|output|dump)\b[^.?]{0,24}\b(instructions|prompt)\b|"
