@@ -235,12 +235,21 @@ def _order_amount_filters(text: str) -> tuple[str, list[Filter]]:
     return text, out
 
 
-def _age_span_filters(text: str) -> tuple[str, list[Filter]]:
-    """"25-34岁" / "35岁以上": the age bands that lie inside the span; masked once read."""
+@lru_cache(maxsize=1)
+def _age_bands() -> tuple[tuple[str, int, int], ...]:
+    """The warehouse's age bands as (label, lowest age, highest age); "50+" ends at 200."""
     bands = []
     for band in load_profile()["age_bands"]:
         lo, _, hi = band.rstrip("+").partition("-")
         bands.append((band, int(lo), int(hi) if hi else 200))
+    return tuple(bands)
+
+
+def _age_span_filters(text: str) -> tuple[str, list[Filter]]:
+    """"25-34岁" / "35岁以上": the age bands that lie inside the span; masked once read."""
+    if "岁" not in text:
+        return text, []
+    bands = _age_bands()
     out = []
     for m in re.finditer(r"(\d{2})\s*(?:-|~|到|至)\s*(\d{2})\s*岁|(\d{2})\s*岁\s*(及以上|以上|或以上|及以下|以下|以内)", text):
         if m.group(1):
