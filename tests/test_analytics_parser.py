@@ -70,6 +70,8 @@ TIMES = [
     ("10月最后一周的GMV", T, D(2025, 10, 27), D(2025, 11, 1)),  # Oct 31 is a Friday: the week is clipped
     ("10月第一周的GMV", T, D(2025, 10, 1), D(2025, 10, 6)),
     ("双十一预售期（10月20日到10月31日）的GMV", T, D(2025, 10, 20), D(2025, 11, 1)),  # explicit dates win
+    ("11月上半月的GMV", T, D(2025, 11, 1), D(2025, 11, 16)),
+    ("10月下半月的GMV", T, D(2025, 10, 16), D(2025, 11, 1)),
 ]
 
 
@@ -144,6 +146,8 @@ SHAPES = [
     ("上个月新客和老客各有多少", ["new_customers", "returning_customers"], [], {}),
     ("去年双十一期间哪个渠道卖得最好", ["gmv"], ["channel"], {}),
     ("Top 10 SKUs by units sold during 618 2025", ["paid_units"], ["sku"], {}),
+    ("上个月买了护肤品的客户有多少", ["paying_buyers"], [], {"category_l1": ["护肤"]}),
+    ("上个月退款金额是GMV的百分之多少", ["refund_rate"], [], {}),
 ]
 
 

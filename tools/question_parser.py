@@ -281,14 +281,15 @@ def _compose_ratio(metrics: list[str], matches: list[Match], text: str, layer: S
         return metrics
     ms = [m for m in matches if m.kind == "metric"]
     divided = len(ms) == 2 and re.fullmatch(r"\s*(?:/|÷|除以|divided by|per)\s*", text[ms[0].end:ms[1].start])
-    if not divided and not re.search(rf"{_SHARE}|比例|百分比|占了?多少|ratio|share of", text):
+    if not divided and not re.search(rf"{_SHARE}|比例|百分比|百分之|几成|占了?多少|ratio|share of", text):
         return metrics
     parts = [layer.kpi(m).expr for m in metrics]
     if not all(p in layer.measures for p in parts):
         return metrics
+    same = lambda m, p: m == p or m.startswith(p + "_")  # noqa: E731  refund_amount ~ refund_amount_cohort
     for k in layer.kpis:
-        if re.fullmatch(
-                rf"ROUND\(1\.0 \* {parts[0]} / NULLIF\({parts[1]}, 0\), \d\)", k.expr):
+        r = re.fullmatch(r"ROUND\(1\.0 \* (?:COALESCE\()?([a-z_]+)(?:, 0\))? / NULLIF\(([a-z_]+), 0\), \d\)", k.expr)
+        if r and same(r.group(1), parts[0]) and same(r.group(2), parts[1]):
             return [k.id]
     return metrics
 
