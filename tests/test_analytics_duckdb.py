@@ -171,3 +171,18 @@ def test_cli_demo_data(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-
     assert res.exit_code == 0, res.output
     assert (tmp_path / "warehouse.duckdb").exists() and "fact_orders" in res.output
     assert time.perf_counter() - started > 0  # timing is measured in evals, not asserted here
+
+
+@pytest.mark.parametrize(("question", "column", "shown"), [
+    ("上个月日均GMV是多少", "gmv_per_day", "日均"),
+    ("上个月抖音GMV占全店的比例", "gmv_share", "占全店"),
+])
+def test_summary_states_the_figure_asked_for(question: str, column: str, shown: str, wh: Path,
+                                             tmp_path: Path) -> None:
+    r = ask_warehouse(question, today=TODAY, settings=settings_for(wh, tmp_path), chart_dir=tmp_path / "charts")
+    value = r.rows[0][r.columns.index(column)]
+    assert shown in r.summary
+    if column.endswith("_share"):
+        assert f"{value * 100:.2f}%" in r.summary
+    else:
+        assert f"{value:,.2f}" in r.summary

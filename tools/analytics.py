@@ -78,6 +78,11 @@ def _summary(sq: SemanticQuery, layer: SemanticLayer, columns: list[str], rows: 
         parts = []
         for k in kpis:
             text = f"{k.name}为 {format_value(rows[0][col[k.id]], k)}"
+            if f"{k.id}_per_day" in col and rows[0][col[f"{k.id}_per_day"]] is not None:
+                text += f"，日均 {format_value(rows[0][col[f'{k.id}_per_day']], k)}"
+            share = rows[0][col[f"{k.id}_share"]] if f"{k.id}_share" in col else None
+            if isinstance(share, (int, float)):
+                text += f"，占全店的 {share * 100:.2f}%"
             if sq.comparison and f"{k.id}_growth" in col:
                 g = rows[0][col[f"{k.id}_growth"]]
                 prev = rows[0][col[f"{k.id}_previous"]]
