@@ -180,3 +180,12 @@ def test_model_pass_failure_is_a_backend_error() -> None:
     report = check_text("新鲜苹果")
     with pytest.raises(BackendError, match="timed out"):
         add_model_findings("新鲜苹果", report, broken)
+
+
+def test_rewrite_hedges_neighbouring_claims_of_one_kind_once() -> None:
+    report = check_text("三天美白祛斑,无效退款。")
+    assert len([f for f in report.findings if f.severity == "block"]) >= 2
+    blocked = {f.rule_id for f in report.findings if f.severity == "block"}
+    assert all(f.span not in report.rewrite for f in report.findings if f.severity == "block")
+    hedges = [h for h in ("效果因人而异",) if report.rewrite.count(h) > 1]
+    assert not hedges, (blocked, report.rewrite)

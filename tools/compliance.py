@@ -102,11 +102,19 @@ def _rewrite(text: str, findings: list[ComplianceFinding], replacements: dict[st
     """The text with every blocking span replaced by its rule's replacement (or removed)."""
     out: list[str] = []
     pos = 0
+    last = ""
     for f in sorted(findings, key=lambda f: f.start):
         if f.severity != "block" or f.start < pos:
             continue
-        out.append(text[pos : f.start])
-        out.append(replacements.get(f.rule_id, ""))
+        between = text[pos : f.start]
+        replacement = replacements.get(f.rule_id, "")
+        # two neighbouring claims of one kind ("三天见效，无效退款") need the hedge only once
+        if replacement and replacement == last and not between.strip(" ,，、;；!！"):
+            pos = f.end
+            continue
+        out.append(between)
+        out.append(replacement)
+        last = replacement
         pos = f.end
     out.append(text[pos:])
     return "".join(out)
