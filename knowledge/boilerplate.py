@@ -49,11 +49,11 @@ def strip_boilerplate(text: str) -> str:
 
 
 def strip_template_suffix(title: str) -> str:
-    """``电商系统运营方案参考模板`` → ``电商系统运营方案``."""
+    """``店铺年度运营方案参考模板`` → ``店铺年度运营方案``."""
     return TEMPLATE_SUFFIX.sub("", title).strip()
 
 
 def page_header_title(text: str) -> str | None:
-    """The title a page header names (``电商系统运营方案_第1页`` → ``电商系统运营方案``)."""
+    """The title a page header names (``店铺年度运营方案_第1页`` → ``店铺年度运营方案``)."""
     m = re.search(r"^(.{1,80})_第1页$", text, flags=re.M)
     return m.group(1).strip() if m else None
