@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from knowledge.base import KnowledgeBase, SearchHit
+from knowledge.base import KnowledgeBase, SearchHit, SearchResult
 from knowledge.normalize import normalize
 from knowledge.retrieval import bigram_tokens
 
@@ -125,7 +125,11 @@ def supported(kb: KnowledgeBase, question: str, hits: list[SearchHit], language:
 
 
 def answer_question(kb: KnowledgeBase, question: str, k: int = 5) -> Answer:
-    result = kb.search_detailed(question, k=k)
+    return answer_from(kb, question, kb.search_detailed(question, k=k))
+
+
+def answer_from(kb: KnowledgeBase, question: str, result: SearchResult) -> Answer:
+    """The extractive answer from a search already made for ``question``."""
     if result.found and not supported(kb, question, result.hits, result.language):
         result.found = False
     if not result.found:

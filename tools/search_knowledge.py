@@ -79,7 +79,14 @@ class SearchKnowledgeResult(BaseModel):
 
 def search_knowledge(context: ToolContext, args: SearchKnowledgeArgs) -> SearchKnowledgeResult:
     """Retrieve passages (and, when asked, the offline extractive answer) for a question."""
-    hits = with_knowledge_base(context.settings, lambda kb: kb.search(args.query, k=args.k))
+    def run(kb):  # type: ignore[no-untyped-def]
+        from knowledge.answer import answer_from
+
+        found = kb.search_detailed(args.query, k=args.k)
+        hits = list(found.hits)  # the answer step may mark the result declined, never drops hits
+        return hits, (answer_from(kb, args.query, found).to_dict() if args.with_answer else None)
+
+    hits, answer = with_knowledge_base(context.settings, run)
     passages = []
     for hit in hits:
         h = hit.to_dict()
@@ -91,10 +98,7 @@ def search_knowledge(context: ToolContext, args: SearchKnowledgeArgs) -> SearchK
                                          section_title=h.get("section_title", ""),
                                          score=float(h.get("score") or 0.0), chunk_id=h.get("chunk_id", "")))
     result = SearchKnowledgeResult(query=args.query, passages=passages, found=bool(passages))
-    if args.with_answer:
-        from knowledge.answer import answer_question
-
-        answer = with_knowledge_base(context.settings, lambda kb: answer_question(kb, args.query).to_dict())
+    if answer is not None:
         # The answer's own evidence counts as retrieved: it was read from the index just now.
         for cite in answer.get("citations", []):
             hit = next((p for p in passages if p.chunk_id and p.chunk_id == cite.get("chunk_id")), None)
