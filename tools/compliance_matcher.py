@@ -11,6 +11,8 @@ regular expressions are written for the folded text already (simplified, half-wi
 from __future__ import annotations
 
 import re
+import re._constants as sre_c
+import re._parser as sre_parse
 from bisect import bisect_left, bisect_right, insort
 from dataclasses import dataclass
 from functools import lru_cache
@@ -68,6 +70,7 @@ class CompiledRules:
         self._patterns: list[tuple[int, re.Pattern[str]]] = [
             (index, re.compile(p)) for index, rule in enumerate(rules.rules) for p in rule.patterns
         ]
+        self._gate, self._ungated = _pattern_gate(self._patterns)
         self._filters = [
             _Filters(
                 contexts=tuple(sorted({fold(c) for c in rule.allowed_contexts if c}, key=len)),
@@ -111,12 +114,21 @@ class CompiledRules:
         for end, (length, indexes) in self._automaton.iter(text):
             for index in indexes:
                 hits.append(Hit(end + 1 - length, end + 1, rules[index], False))
-        for index, pattern in self._patterns:
+        for slot in self._possible_patterns(text):
+            index, pattern = self._patterns[slot]
             for m in pattern.finditer(text):
                 if m.end() > m.start():
                     start, end = m.start(), _phrase_end(pattern, text, m.start(), m.end(), breaks)
                     hits.append(Hit(start, end, rules[index], True))
         return hits
+
+    def _possible_patterns(self, text: str) -> list[int]:
+        """Slots of the patterns that can match: a pattern whose required words are all absent cannot."""
+        possible = set(self._ungated)
+        if self._gate is not None:
+            for _, slots in self._gate.iter(text):
+                possible.update(slots)
+        return sorted(possible)
 
     def match(self, text: str, product_category: str, breaks: tuple[int, ...] = ()) -> list[Hit]:
         """Hits that survive every filter, without overlaps, in text order."""
@@ -172,6 +184,92 @@ class CompiledRules:
                 if lo + m.start() <= hit.start and lo + m.end() >= hit.end:
                     return True
         return False
+
+
+# A pattern is gated by words one of which every match must contain; small character classes count
+# as alternatives of one character, larger ones (and anything optional) give no requirement.
+_MAX_CLASS = 24
+
+
+def _pattern_gate(patterns: list[tuple[int, re.Pattern[str]]]) -> tuple[ahocorasick.Automaton | None, list[int]]:
+    """An automaton of every pattern's required words (value: the pattern slots) and the ungated slots.
+
+    Running ~500 regular expressions over every text is most of the checker's time; most of them
+    cannot match a given text because a word they need is not in it. One automaton pass tells which.
+    """
+    owners: dict[str, list[int]] = {}
+    ungated: list[int] = []
+    for slot, (_, pattern) in enumerate(patterns):
+        words = required_words(pattern)
+        if words is None:
+            ungated.append(slot)
+            continue
+        for word in words:
+            owners.setdefault(word, []).append(slot)
+    if not owners:
+        return None, ungated
+    gate = ahocorasick.Automaton()
+    for word, slots in owners.items():
+        gate.add_word(word, tuple(slots))
+    gate.make_automaton()
+    return gate, ungated
+
+
+def required_words(pattern: re.Pattern[str]) -> frozenset[str] | None:
+    """Words one of which every match of ``pattern`` contains, or None when no such set is known.
+
+    >>> sorted(required_words(re.compile("(可以)?(替代|代替)[^,]{0,3}药")))
+    ['代替', '替代']
+    """
+    if pattern.flags & re.IGNORECASE:
+        return None
+    return _sequence_words(list(sre_parse.parse(pattern.pattern, pattern.flags)))
+
+
+def _sequence_words(items: list) -> frozenset[str] | None:  # type: ignore[type-arg]
+    best: frozenset[str] | None = None
+    run = ""
+    options: list[frozenset[str] | None] = []
+    for op, arg in items:
+        if op is sre_c.LITERAL:
+            run += chr(arg)
+            continue
+        if run:
+            options.append(frozenset({run}))
+            run = ""
+        options.append(_node_words(op, arg))
+    if run:
+        options.append(frozenset({run}))
+    for words in options:
+        if words and (best is None or _selectivity(words) > _selectivity(best)):
+            best = words
+    return best
+
+
+def _selectivity(words: frozenset[str]) -> tuple[int, int]:
+    return min(len(w) for w in words), -len(words)
+
+
+def _node_words(op, arg) -> frozenset[str] | None:  # type: ignore[no-untyped-def]
+    if op is sre_c.SUBPATTERN:
+        _, add_flags, _, body = arg
+        return None if add_flags & sre_c.SRE_FLAG_IGNORECASE else _sequence_words(list(body))
+    if op in (sre_c.MAX_REPEAT, sre_c.MIN_REPEAT, sre_c.POSSESSIVE_REPEAT):
+        low, _, body = arg
+        return _sequence_words(list(body)) if low >= 1 else None
+    if op is sre_c.ATOMIC_GROUP:
+        return _sequence_words(list(arg))
+    if op is sre_c.BRANCH:
+        union: set[str] = set()
+        for branch in arg[1]:
+            words = _sequence_words(list(branch))
+            if not words:
+                return None
+            union |= words
+        return frozenset(union)
+    if op is sre_c.IN and len(arg) <= _MAX_CLASS and all(o is sre_c.LITERAL for o, _ in arg):
+        return frozenset(chr(c) for _, c in arg)
+    return None
 
 
 def _phrase_end(pattern: re.Pattern[str], text: str, start: int, end: int, breaks: tuple[int, ...]) -> int:
