@@ -26,8 +26,11 @@ _LINE = "__line__"
 _RULE_KEYS = {
     "id", "name", "category", "severity", "terms", "patterns", "categories", "except_categories",
     "allowed_contexts", "allowed_patterns", "unless_text", "basis", "explanation", "suggestions",
-    "replacement", "priority", "note", "requires_nearby", "only_if_text",
+    "replacement", "priority", "note", "requires_nearby", "only_if_text", "fallback",
 }
+# `{name}` in a regular expression stands for the words of vocabulary `name` from _common.yaml
+# (quantifiers such as {0,4} hold digits, so they never look like a reference).
+_VOCAB_REF = re.compile(r"\{([a-z][a-z_]*)\}")
 _REQUIRED = ("id", "name", "severity", "basis", "explanation")
 
 
@@ -56,6 +59,9 @@ class ComplianceRule:
     replacement: str = ""
     priority: int = 0
     note: str = ""
+    # A fallback rule (a structural detector built from vocabularies) reports only where no
+    # listed rule found anything, so it adds findings without changing the ones already made.
+    fallback: bool = False
 
     def applies_to(self, product_category: str) -> bool:
         if self.categories is not None and product_category not in self.categories:
@@ -79,6 +85,7 @@ class RuleSet:
     finding_categories: dict[str, str]
     safe_phrases: tuple[str, ...]
     titles: dict[str, str] = field(default_factory=dict)
+    vocabularies: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def term_count(self) -> int:
@@ -148,6 +155,28 @@ def _str_list(value: Any, key: str, source: str, line: int) -> tuple[str, ...]:
     return tuple(str(v) for v in value)
 
 
+def expand_vocabularies(pattern: str, vocabularies: dict[str, tuple[str, ...]]) -> str:
+    """Replace every ``{name}`` with a group of the vocabulary's words, longest first.
+
+    >>> expand_vocabularies("{part}(不疼|不痛)了", {"part": ("腰", "膝盖")})
+    '(?:膝盖|腰)(不疼|不痛)了'
+    """
+    def group(m: re.Match[str]) -> str:
+        words = sorted(vocabularies[m.group(1)], key=lambda w: (-len(w), w))
+        return "(?:" + "|".join(re.escape(w) for w in words) + ")"
+
+    return _VOCAB_REF.sub(group, pattern)
+
+
+def _expanded(values: tuple[str, ...], key: str, source: str, line: int,
+              vocabularies: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
+    for value in values:
+        for name in _VOCAB_REF.findall(value):
+            if name not in vocabularies:
+                raise _fail(source, line, f"unknown vocabulary {{{name}}} in `{key}`; define it under `vocabularies`")
+    return tuple(expand_vocabularies(v, vocabularies) for v in values)
+
+
 def _check_regexes(patterns: tuple[str, ...], key: str, source: str, line: int) -> None:
     for pattern in patterns:
         try:
@@ -156,7 +185,8 @@ def _check_regexes(patterns: tuple[str, ...], key: str, source: str, line: int) 
             raise _fail(source, line, f"bad regular expression in `{key}`: {pattern!r} ({exc})") from None
 
 
-def _parse_rule(raw: Any, default_category: str, source: str, known: dict[str, set[str]]) -> ComplianceRule:
+def _parse_rule(raw: Any, default_category: str, source: str, known: dict[str, set[str]],
+                vocabularies: dict[str, tuple[str, ...]] | None = None) -> ComplianceRule:
     if not isinstance(raw, dict):
         raise _fail(source, 1, "each entry under `rules` must be a mapping")
     line = int(raw.pop(_LINE, 1))
@@ -173,14 +203,19 @@ def _parse_rule(raw: Any, default_category: str, source: str, known: dict[str, s
     severity = str(raw["severity"])
     if severity not in SEVERITIES:
         raise _fail(source, line, f"rule {rule_id}: severity must be one of {', '.join(SEVERITIES)}")
+    vocabularies = vocabularies or {}
+
+    def regexes(key: str) -> tuple[str, ...]:
+        return _expanded(_str_list(raw.get(key), key, source, line), key, source, line, vocabularies)
+
     terms = _str_list(raw.get("terms"), "terms", source, line)
-    patterns = _str_list(raw.get("patterns"), "patterns", source, line)
+    patterns = regexes("patterns")
     if not terms and not patterns:
         raise _fail(source, line, f"rule {rule_id} has neither `terms` nor `patterns`")
-    allowed_patterns = _str_list(raw.get("allowed_patterns"), "allowed_patterns", source, line)
-    unless_text = _str_list(raw.get("unless_text"), "unless_text", source, line)
-    requires_nearby = _str_list(raw.get("requires_nearby"), "requires_nearby", source, line)
-    only_if_text = _str_list(raw.get("only_if_text"), "only_if_text", source, line)
+    allowed_patterns = regexes("allowed_patterns")
+    unless_text = regexes("unless_text")
+    requires_nearby = regexes("requires_nearby")
+    only_if_text = regexes("only_if_text")
     for key, values in (("patterns", patterns), ("allowed_patterns", allowed_patterns), ("unless_text", unless_text),
                         ("requires_nearby", requires_nearby), ("only_if_text", only_if_text)):
         _check_regexes(values, key, source, line)
@@ -214,11 +249,30 @@ def _parse_rule(raw: Any, default_category: str, source: str, known: dict[str, s
         only_if_text=only_if_text,
         suggestions=suggestions,
         replacement=str(replacement) if replacement is not None else (suggestions[0] if suggestions else ""),
-        priority=priority, note=str(raw.get("note") or ""),
+        priority=priority, note=str(raw.get("note") or ""), fallback=bool(raw.get("fallback")),
     )
 
 
-def _load_common(path: Path) -> tuple[tuple[ProductCategory, ...], dict[str, str], tuple[str, ...]]:
+def _load_vocabularies(data: dict[str, Any], source: str) -> dict[str, tuple[str, ...]]:
+    raw = data.get("vocabularies") or {}
+    line = raw.get(_LINE, data.get(_LINE, 1)) if isinstance(raw, dict) else data.get(_LINE, 1)
+    if not isinstance(raw, dict):
+        raise _fail(source, line, "`vocabularies` must map names to lists of words")
+    vocabularies: dict[str, tuple[str, ...]] = {}
+    for name, words in raw.items():
+        if name == _LINE:
+            continue
+        if not re.fullmatch(r"[a-z][a-z_]*", str(name)):
+            raise _fail(source, line, f"vocabulary name {name!r} must be lower-case letters and underscores")
+        values = tuple(w for w in _str_list(words, f"vocabularies.{name}", source, line) if w)
+        if not values:
+            raise _fail(source, line, f"vocabulary {name!r} is empty")
+        vocabularies[str(name)] = values
+    return vocabularies
+
+
+def _load_common(path: Path) -> tuple[tuple[ProductCategory, ...], dict[str, str], tuple[str, ...],
+                                      dict[str, tuple[str, ...]]]:
     data = _read_yaml(path)
     if not isinstance(data, dict):
         raise _fail(path.name, 1, "expected a mapping with `product_categories`, `finding_categories`, `safe_phrases`")
@@ -239,7 +293,7 @@ def _load_common(path: Path) -> tuple[tuple[ProductCategory, ...], dict[str, str
     safe = _str_list(data.get("safe_phrases"), "safe_phrases", path.name, line)
     if any(len(p) > MAX_CONTEXT_CHARS for p in safe):
         raise _fail(path.name, line, f"a safe phrase is longer than {MAX_CONTEXT_CHARS} characters")
-    return tuple(products), finding_names, safe
+    return tuple(products), finding_names, safe, _load_vocabularies(data, path.name)
 
 
 def load_rules(directory: Path | None = None) -> RuleSet:
@@ -259,7 +313,7 @@ def _load_rules_cached(directory: Path, stamp: tuple[tuple[str, int, int], ...])
     if not common.is_file():
         raise ConfigError(f"{directory}: no {COMMON_FILE} with the product categories",
                           hint="point the checker at a folder of compliance rule files")
-    products, findings, safe = _load_common(common)
+    products, findings, safe, vocabularies = _load_common(common)
     known = {"products": {p.id for p in products}, "findings": set(findings)}
     rules: list[ComplianceRule] = []
     titles: dict[str, str] = {}
@@ -274,14 +328,14 @@ def _load_rules_cached(directory: Path, stamp: tuple[tuple[str, int, int], ...])
         default_category = str(data.get("category") or "")
         titles[path.name] = str(data.get("title") or f"广告合规规则：{findings.get(default_category, path.stem)}")
         for raw in data["rules"]:
-            rule = _parse_rule(raw, default_category, path.name, known)
+            rule = _parse_rule(raw, default_category, path.name, known, vocabularies)
             if rule.id in seen:
                 raise _fail(path.name, rule.line, f"duplicate rule id {rule.id} (also in {seen[rule.id]})")
             seen[rule.id] = f"{path.name}:{rule.line}"
             rules.append(rule)
     if not rules:
         raise ConfigError(f"{directory}: no compliance rules found")
-    return RuleSet(tuple(rules), products, findings, safe, titles)
+    return RuleSet(tuple(rules), products, findings, safe, titles, vocabularies)
 
 
 def _rule_text(rule: ComplianceRule, findings: dict[str, str], products: dict[str, str]) -> str:

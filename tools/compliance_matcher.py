@@ -66,7 +66,9 @@ class CompiledRules:
                     entries[key].append(index)
         for key, indexes in entries.items():
             self._automaton.add_word(key, (len(key), tuple(indexes)))
-        self._automaton.make_automaton()
+        self._has_terms = len(self._automaton) > 0
+        if self._has_terms:
+            self._automaton.make_automaton()
         self._patterns: list[tuple[int, re.Pattern[str]]] = [
             (index, re.compile(p)) for index, rule in enumerate(rules.rules) for p in rule.patterns
         ]
@@ -111,7 +113,7 @@ class CompiledRules:
         """
         hits: list[Hit] = []
         rules = self.rules.rules
-        for end, (length, indexes) in self._automaton.iter(text):
+        for end, (length, indexes) in self._automaton.iter(text) if self._has_terms else ():
             for index in indexes:
                 hits.append(Hit(end + 1 - length, end + 1, rules[index], False))
         for slot in self._possible_patterns(text):
@@ -156,7 +158,11 @@ class CompiledRules:
             if unless_cache[index]:
                 continue
             kept.append(hit)
-        return _without_overlaps(kept)
+        chosen = _without_overlaps([h for h in kept if not h.rule.fallback])
+        spare = [h for h in kept if h.rule.fallback and not _overlaps_any(chosen, h)]
+        if not spare:
+            return chosen
+        return sorted([*chosen, *_without_overlaps(spare)], key=lambda h: h.start)
 
     def _safe_spans(self, text: str) -> list[tuple[int, int]]:
         if not self._has_safe:
@@ -292,6 +298,12 @@ def _claim_nearby(text: str, hit: Hit, patterns: tuple[re.Pattern[str], ...]) ->
     # The hit is wrapped in ⟦ ⟧ so a pattern can ask for a word right before or after it (不⟦).
     window = f"{before}⟦{text[hit.start : hit.end]}⟧{after}"
     return any(p.search(window) for p in patterns)
+
+
+def _overlaps_any(hits: list[Hit], hit: Hit) -> bool:
+    """Whether ``hit`` overlaps one of ``hits`` (sorted by start, without overlaps among themselves)."""
+    i = bisect_left([h.start for h in hits], hit.end)
+    return i > 0 and hits[i - 1].end > hit.start
 
 
 def _covered(spans: list[tuple[int, int]], start: int, end: int) -> bool:

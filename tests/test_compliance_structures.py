@@ -1,0 +1,116 @@
+"""Structural detectors: role vocabularies combined into patterns, reported only where no listed rule fired.
+
+The phrases below are written for these tests; each names the role combination it exercises.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from agent.errors import ConfigError
+from knowledge.compliance_rules import default_rules_dir, expand_vocabularies, load_rules
+from tools.compliance import check_text, resolve_category
+from tools.compliance_matcher import CompiledRules
+from tools.compliance_normalize import normalize
+
+# (text, product category, finding category the structural rules alone must report)
+CATCH = [
+    ("喝了以后蝴蝶袖明显小了", "food", "efficacy_unapproved"),          # appearance concern + change
+    ("用了两个月，抬头纹都浅了不少", "cosmetics", "efficacy_unapproved"),
+    ("每天一杯，精气神好多了", "food", "efficacy_unapproved"),          # body function + change
+    ("这款奶粉喝完宝宝胃口越来越好", "infant", "efficacy_unapproved"),
+    ("我爸吃了以后胸闷好了很多", "food", "medical_claim"),              # symptom + change
+    ("喝了半年，尿酸降下来了", "food", "medical_claim"),
+    ("坚持泡脚，膝盖再也不疼了", "home", "medical_claim"),              # body part + no longer hurts
+    ("每天按一按，告别偏头痛", "electronics", "medical_claim"),          # treating verb + symptom
+    ("这款除螨仪一用螨虫全清", "home", "guarantee_claim"),              # nuisance + total removal
+    ("用了这个精华痘印一扫而光", "cosmetics", "guarantee_claim"),
+    ("一个暑假就能说流利英语", "education", "guarantee_claim"),         # span of use + result
+    ("泡一晚就能溶解水垢", "home", "guarantee_claim"),
+    ("这个收纳箱怎么摔都不坏", "home", "guarantee_claim"),              # any treatment + no harm
+    ("奶嘴直接咬也没事", "infant", "guarantee_claim"),
+    ("学不会全额退学费", "education", "guarantee_claim"),              # failed outcome + refund
+    ("本金亏了我们赔", "finance", "guarantee_claim"),
+    ("保底120分", "education", "guarantee_claim"),
+    ("上百位营养师一致好评", "food", "unverified_data"),                # vouching party + act
+    ("多家月子中心都在用", "infant", "unverified_data"),
+    ("产品已远销40多个国家", "general", "unverified_data"),            # count without a source
+    ("实测肌肤含水量提升120%", "cosmetics", "unverified_data"),
+    ("想要的姐妹，券放置顶了自取", "cosmetics", "paid_content_unlabeled"),  # purchase route in a note
+    ("我用的这款，直播间5号链接就是", "cosmetics", "paid_content_unlabeled"),
+]
+
+# ordinary copy that none of the rules may flag
+HARMLESS = [
+    ("洗后晾干即可，皮肤敏感者请先试用", "cosmetics"),
+    ("下单后48小时内发货，支持7天无理由退换", "general"),
+    ("每天一次，每次一粒，温水送服", "health_food"),
+    ("加冷水15分钟即可食用", "food"),
+    ("面膜敷15分钟后洗干净", "cosmetics"),
+    ("医生建议每天饮水1500毫升", "food"),
+    ("如有不适请咨询医生", "cosmetics"),
+    ("上身显瘦，腰身看起来小了一码", "apparel"),
+    ("炖2小时后口感软烂", "food"),
+    ("充电两小时可用一整天", "electronics"),
+    ("一周年店庆，全场九折", "general"),
+    ("宝宝湿疹怎么办？先咨询儿科医生", "infant"),
+    ("头发吹干后更顺滑", "cosmetics"),
+    ("猫咪一般两三天就能学会用猫砂盆", "general"),
+    ("家人们今天直播间下单送一个锅铲", "home"),
+    ("品牌成立于2015年，至今服务了全国200多个城市的用户", "general"),
+    ("请勿直接吞咽，使用后请用清水冲洗", "cosmetics"),
+]
+
+
+@pytest.fixture(scope="module")
+def structural() -> CompiledRules:
+    rules = load_rules()
+    return CompiledRules(replace(rules, rules=tuple(r for r in rules.rules if r.fallback)))
+
+
+@pytest.mark.parametrize(("text", "category", "expected"), CATCH, ids=[c[0][:14] for c in CATCH])
+def test_structural_rules_catch(structural: CompiledRules, text: str, category: str, expected: str) -> None:
+    norm = normalize(text)
+    hits = structural.match(norm.text, resolve_category(category), norm.norm_starts[1:])
+    assert [h.rule.category for h in hits] == [expected], [(norm.text[h.start:h.end], h.rule.id) for h in hits]
+    report = check_text(text, category)
+    assert [f.category for f in report.findings] == [expected], "the full checker agrees"
+
+
+@pytest.mark.parametrize(("text", "category"), HARMLESS, ids=[h[0][:14] for h in HARMLESS])
+def test_harmless_copy_is_not_flagged(text: str, category: str) -> None:
+    report = check_text(text, category)
+    assert [(f.span, f.rule_id) for f in report.findings if f.severity in ("warn", "block")] == []
+
+
+def test_a_listed_rule_wins_over_a_structural_one() -> None:
+    report = check_text("三天见效", "cosmetics")
+    assert [f.rule_id for f in report.findings] == ["GUA-01"]
+
+
+def test_vocabulary_reference_expands_longest_first() -> None:
+    assert expand_vocabularies("{part}不疼了", {"part": ("腰", "膝盖")}) == "(?:膝盖|腰)不疼了"
+    assert expand_vocabularies("[^,]{0,4}", {}) == "[^,]{0,4}", "a quantifier is no reference"
+
+
+def test_every_structural_rule_uses_a_vocabulary() -> None:
+    raw = "".join(p.read_text(encoding="utf-8") for p in default_rules_dir().glob("*.yaml"))
+    rules = load_rules()
+    fallback = [r for r in rules.rules if r.fallback]
+    assert {r.id for r in fallback} >= {"EFF-S1", "MED-S1", "GUA-S1", "GUA-S2", "DAT-S1", "DAT-S2", "PAID-S1"}
+    assert "vocabularies:" in raw and all(r.patterns for r in fallback)
+
+
+def test_unknown_vocabulary_names_file_and_line(tmp_path: Path) -> None:
+    for shipped in default_rules_dir().glob("*.yaml"):
+        shutil.copy(shipped, tmp_path / shipped.name)
+    (tmp_path / "vocab.yaml").write_text(
+        "category: other\nrules:\n  - id: X-01\n    name: n\n    severity: warn\n    patterns: ['{no_such_role}了']\n"
+        "    basis: b\n    explanation: e\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_rules(tmp_path)
+    assert "vocab.yaml:3" in err.value.message and "no_such_role" in err.value.message
