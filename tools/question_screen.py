@@ -35,7 +35,7 @@ _RULE_NOUN = (r"指令|指示|规则|提示词?|限制|设定|约束|规定|原�
 _INJECTION = [
     rf"(?:{_OVERRIDE_VERB})\s*(?:掉|了|一下)?\s*(?:你的|所有的?|全部的?|一切|系统的?|那些|这些|任何)?\s*(?:{_RULE_NOUN})",
     r"\b(?:ignore|disregard|forget|bypass|override|skip)\b[^.?!]{0,30}\b(?:instructions?|rules?|prompts?|restrictions?|"
-    r"guard(?:rail)?s?|limits?|safety|above|previous|prior|everything|policy|policies|constraints?)\b",
+    r"guard(?:rail)?s?|limits?|safety|above|previous|prior|everything|policy|policies|constraints?|before|earlier|told)\b",
     # a role or mode given to the assistant
     r"你(?:现在|从现在起|今后|接下来)?(?:就|已经)?是(?:一[个名位])?(?:数据库|系统|超级|最高)?(?:管理员|dba|root|开发者|黑客)",
     r"你现在是|从现在(?:开始|起)[，, ]*你|你的新(?:身份|角色|任务|设定)|扮演|假装|充当|假设你是|把你自己当成?|"
@@ -45,7 +45,10 @@ _INJECTION = [
     # a message dressed as coming from the system
     r"^\W*(?:system|assistant|developer|admin|root|sys)\s*[:：]|(?:^|\s)(?:system|user)\s*[:：]\s|\[(?:system|sys|admin|override)[^\]]*\]|"
     r"<\|?\s*(?:system|im_start)|#{2,}\s*(?:system|instruction)|<!--|系统[:：]|系统消息|系统设定|新的(?:系统)?(?:设定|指令|规则)|"
-    r"以下是新的|system prompt|系统提示",
+    r"以下是新的|system prompt|系统提示|[【\[]\s*(?:系统|管理员|官方|system|admin)[^】\]]{0,10}[】\]]",
+    # a permission claimed on the system's behalf, or limits declared away
+    r"已?授权你|允许你(?:执行|写|修改|删除)|你(?:被|已被)允许|你可以执行|不受(?:任何)?(?:限制|约束)|没有(?:任何)?限制的|无限制的",
+    r"你(?:现在)?是一[个名位][^，,。？?]{0,10}(?:ai|助手|机器人|模型|gpt|管理员|dba)",
     # disclosure of the instructions themselves
     r"(?:打印|输出|显示|复述|泄露|展示|重复|念|发给我|给我看|告诉我|列出)[^。？?]{0,12}(?:指令|提示词|提示语|prompt|系统设定|规则原文)",
     r"(?:你的|你收到的|收到的|全部|所有)\s*(?:指令|提示词|提示语|prompt|系统设定)[^。？?]{0,12}(?:打印|输出|显示|复述|泄露|展示|重复|念|发)",
@@ -65,14 +68,16 @@ _INJECTION_RE = re.compile("|".join(f"(?:{p})" for p in _INJECTION), re.I)
 # --- writes: a modifying verb and the data it would change --------------------------------------
 # Verbs that change stored data whatever follows them.
 _WRITE_STRONG = (r"删(?!减)|清空|清除|清掉|清理掉|抹掉|抹去|篡改|写入|写回|回写|写进|写到|存进|存到|存入|保存到|保存进|导入|插入|"
-                 r"插一条|补录|录入|回滚|重置|建表|新建一张|建一张|造一笔|造数据|改数")
+                 r"插一条|补录|录入|回滚|重置|建表|新建一张|建一张|造一笔|造数据|改数|导进|导到库|灌进|灌入")
 # Verbs that edit a value: refused when their object is any stored thing (订单状态改为…, 修改价格).
 _WRITE_EDIT = (r"修改|更改|改成|改为|改一下|改下|改掉|改一改|改改|设为|设置成|设置为|设成|标记为|标记成|调成|调为|替换成|替换为|"
-               r"修正|订正|升级成|升级为|降级成|降级为")
+               r"修正|订正|升级成|升级为|降级成|降级为|升到|降到|调到|调高|调低|撤销|撤回|作废|恢复成|还原")
 # Verbs that add or move records: refused when their object is a container (表, 记录, 一条 ...).
 _WRITE_ADD = r"更新|新增|添加|增加|加一条|加一笔|多加|覆盖|清理|归档|迁移|同步到|备份到|补上|补齐|填上|合并到|合并进"
 # Any change verb after 把/将 ("把SK029的下架日期设置成今天", "把停售的商品下架掉").
-_WRITE_BA = rf"{_WRITE_EDIT}|{_WRITE_ADD}|改|清|下架|上架|升级|降级|设置|标记|替换|加上|加到|去掉"
+_WRITE_BA = rf"{_WRITE_EDIT}|{_WRITE_ADD}|改|清|下架|上架|升级|降级|设置|标记|替换|加(?!起|总|在一起)|去掉|调整"
+# Putting something into a place: "往 dim_campaign 加一个活动", "在订单表里插一条".
+_WRITE_INTO = r"(?:往|向|在)[^，,。？?]{0,24}?(?:里|中|内|上)?\s*(?:加|添加|新增|插|写|补|存|放|导)(?!起|总|的)"
 _DATA_OBJECT = (r"数据|表|记录|字段|库|条目|订单|退款单|退款|商品|客户|会员|买家|渠道|活动|价格|售价|状态|等级|日期|时间|名称|名字|"
                 r"备注|库存|密码|权限|原因|类目|品牌|sku|spu|的值|数值|一行|这一?行|那一?列|这一?列|备注列")
 _CONTAINER = r"表|记录|字段|数据库|库里|条目|一条|一笔|一行|一个|几条|几笔|备注列|那些行|这些行|空值"
@@ -80,9 +85,11 @@ _CONTAINER = r"表|记录|字段|数据库|库里|条目|一条|一笔|一行|�
 _COMPUTED = re.compile(r"(?:删除|删掉|去掉|剔除|扣除|扣掉|减去|排除|合并|更新|调整|修正|覆盖)[^，,。？?]{0,8}?(?:后|之后|以后)的?")
 _REFRESH = re.compile(r"(?:更新|刷新)(?:一下|下)?(?:最新的?)?(?:数据|数字|报表)?\s*[，,]?\s*(?:再|然后|后)?\s*"
                       r"(?:看看|看下|看一下|查|告诉|给我|帮我看)")
+# "升级为金卡的会员": a change described as something that happened, not asked for.
+_DESCRIBED = re.compile(r"(?:升级|降级|改|调整|变)(?:成|为|到)[^，,。？?]{1,6}?的")
 _HARMLESS = re.compile(r"更新时间|更新到哪|最近更新|数据更新|合并计算|合并统计|合并起来|合并看|合起来|覆盖率|覆盖了?多少|覆盖的|"
                        r"改善|改进|改版|改变|改观|设置的|升级的?会员|降级的?会员|上架的|下架的|已下架|上架时间|下架时间|上新|"
-                       r"新增(?:了|的)?(?:多少|几|客户|买家|用户|会员|粉丝|订单数|订单量)|增加了|增加多少|增加的")
+                       r"新增(?:了|的)?(?:多少|几|客户|买家|用户|会员|粉丝|订单数|订单量)|增加了|增加多少|增加的|撤销的|撤回的|作废的|加起来|加总|相加")
 _WRITE_EN_SQL = re.compile(
     r"\b(?:drop|truncate|alter|create)\s+(?:table|schema|database|view|index|column)\b|\bdelete\s+from\b|\binsert\s+into\b|"
     r"\bupdate\s+\w+\s+set\b|\bmerge\s+into\b|\breplace\s+into\b|\bgrant\s+\w+|\brevoke\b|\bvacuum\b|\bcheckpoint\b|"
@@ -107,7 +114,8 @@ _PII = re.compile(
     rf"(?<![a-z])(?:{_PII_FIELD})|"
     r"\b(?:phone numbers?|phone|mobile numbers?|mobiles?|e-?mail(?: address)?(?:es)?|emails?|home address|shipping address(?:es)?|"
     r"addresses|address|customer names?|buyer names?|full names?|real names?|names of (?:the |our )?(?:customers|buyers|users|members)|"
-    r"id cards?|identity cards?|birthdays?|dates? of birth|passport|wechat id)\b", re.I)
+    r"id cards?|identity cards?|birthdays?|dates? of birth|passport|wechat id)\b|"
+    r"\b(?:customers?|buyers?|users?|members?)\b[^.?]{0,24}\bby name\b|\b(?:customers?|buyers?)'?s? names?\b", re.I)
 
 # --- missing tables ------------------------------------------------------------------------------
 _TABLE_EN = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
@@ -160,6 +168,8 @@ def is_write(text: str, layer: SemanticLayer) -> bool:
         rf"{add}\s*(?:一下|下|掉|了)?[^，,。？?]{{0,10}}?{containers}",          # 新增一条记录 / 清理一下退款表
         rf"{containers}[^，,。？?]{{0,12}}?{add}\s*(?:一下|下|掉|成|为|到)",      # 库存表更新一下
         rf"(?:{edit}|{add})\s*['\"“‘「]",                                      # 补上'其他'
+        _WRITE_INTO,
+        rf"(?:^|[，,。；;])\s*(?:帮我|麻烦|请|直接)?\s*(?:{edit})\s*(?:掉|吧|一下)?\s*(?:[，,。！!；;]|$)",  # …那笔退款，撤销掉
     )
     return any(re.search(p, text) for p in patterns)
 
@@ -168,6 +178,10 @@ def _mask_harmless(text: str, layer: SemanticLayer) -> str:
     """Blank out KPI names and computed-figure phrases so their verbs are not read as commands."""
     for pat in (_COMPUTED, _REFRESH, _HARMLESS):
         text = pat.sub(lambda m: " " * len(m.group(0)), text)
+    for m in _DESCRIBED.finditer(text):
+        clause = re.split(r"[，,。？?；;]", text[:m.start()])[-1]
+        if not re.search(r"把|将", clause):
+            text = text[:m.start()] + " " * (m.end() - m.start()) + text[m.end():]
     for word in _kpi_words(layer):
         if word in text:
             text = text.replace(word, " " * len(word))
