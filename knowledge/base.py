@@ -334,7 +334,10 @@ class KnowledgeBase:
             from knowledge.crosslingual import content_words, expand
 
             missing: list[str] = []
-            lexical = q + " " + " ".join(expand(q, self.known, missing=missing))
+            kept: list[str] = []
+            translated = expand(q, self.known, missing=missing, kept=kept)
+            # the English words themselves would match the KPI catalogue's English aliases
+            lexical = " ".join(translated + kept)
             untranslated = sum(len(m.split()) for m in missing) / max(len(content_words(q)), 1)
         qw, qb = word_tokens(lexical), bigram_tokens(lexical)
         word_scores = self._words.scores(qw)
