@@ -25,8 +25,8 @@ from tools.semantic import Comparison, Filter, OrderBy, SemanticQuery, Threshold
 MAX_QUESTION_CHARS = 2000
 SOFT_FILTERS = {"session_type", "refund_type", "refund_reason"}  # dropped when the metric has no such key
 LOWER_IS_FASTER = {"first_response_time", "inventory_days"}
-_SUP_DESC = r"最高|最多|最长|最久|最贵|most expensive|最大|最好|最强|最火|最畅销|卖得最好|卖的最好|第一名|排名第一|(?<![a-z])top(?![a-z])|highest|\bmost\b|largest|biggest|\bbest\b|greatest"
-_SUP_ASC = r"最低|最少|最短|最便宜|最省|cheapest|最小|最差|最弱|卖得最差|lowest|\bleast\b|smallest|\bworst\b|fewest"
+_SUP_DESC = r"(?<!倒数)(?:排第一|排名第一|数第一|第一名|居首|最靠前)|最高|最多|最长|最久|最贵|most expensive|最大|最好|最强|最火|最畅销|卖得最好|卖的最好|第一名|排名第一|(?<![a-z])top(?![a-z])|highest|\bmost\b|largest|biggest|\bbest\b|greatest"
+_SUP_ASC = r"倒数第一|垫底|排最后|最低|最少|最短|最便宜|最省|cheapest|最小|最差|最弱|卖得最差|lowest|\bleast\b|smallest|\bworst\b|fewest"
 _SLOW, _FAST = r"最慢|slowest", r"最快|fastest"
 _SLOW_ORDER, _FAST_ORDER = r"从慢到快|由慢到快|slowest first", r"从快到慢|由快到慢|fastest first"
 _DESC_ORDER = r"从高到低|由高到低|从大到小|由多到少|从多到少|降序|排名|排行|排序|\branked?\b|\brank\b|descending"
@@ -41,6 +41,8 @@ _PER_DAY = r"日均|平均每天|每天平均|平均每日|每日平均|平均�
 _TOTAL = r"全店|整体|总体|总的|全部|全渠道|所有渠道|大盘|\btotal\b|\boverall\b|whole shop"
 _SHARE = r"占比|比重|份额|占多少|占多大|占几成|占百分之|\bshare\b|proportion|\bpercentage\b|what percent\b"
 _SPLIT = r"分别|各自|对比|比较|各是|各为|各有|各占|各多少|compare|respectively|each of|\bvs\b\.?|versus"
+_RATIO_WORDS = r"比例|百分比|多少成|几成"  # "女性买家的比例": a counted slice's share of the whole
+_EN_COUNT = r"one|two|three|four|five|six|seven|eight|nine|ten"
 _NEGATE = r"除了|除去|除(?!以)|不含|不包括|不算|排除|剔除|excluding|except|other than|非"
 _THRESH_OPS = [(r"不低于|不少于|至少|大于等于|>=|≥|no less than|at least", ">="), (r"超过|高于|大于|多于|>|more than|greater than|over|above", ">"),
                (r"不高于|不超过|至多|小于等于|<=|≤|no more than|at most", "<="),
@@ -83,7 +85,7 @@ def _vocab(layer_key: int) -> Vocab:
     bare = {"渠道", "平台", "类目", "品类", "大类", "商品", "产品", "单品", "爆款", "品牌", "省份", "地区", "地域", "城市", "年龄",
             "性别", "原因", "客服", "sku", "channels", "categories", "products", "provinces", "cities", "brands", "agents",
             "reasons", "gender", "age band", "campaigns", "subcategory", "subcategories", "brand", "channel", "category",
-            "province", "city", "product", "campaign", "skus"}
+            "province", "city", "product", "campaign", "skus", "月份", "日子"}
     derived = []  # 各渠道 → 各个渠道, 不同渠道; listed last so a written word of the same length wins
     for dim_id, d in layer.dimensions.items():
         for w in d.words:
@@ -367,7 +369,7 @@ def parse_question(question: str, today: dt.date | None = None, layer: SemanticL
             thresholds.append(Threshold(metric=kpi.id, op=op, value=_number(num, unit, kpi.format == "ratio")))
             if kpi.id not in metrics:
                 metrics.append(kpi.id)
-    ranking = bool(re.search(f"{_SUP_DESC}|{_SUP_ASC}|{_SLOW}|{_FAST}|{_SLOW_ORDER}|{_FAST_ORDER}|{_DESC_ORDER}|{_ASC_ORDER}|前\\s*{NUM}|哪|which", text))
+    ranking = bool(re.search(f"{_SUP_DESC}|{_SUP_ASC}|{_SLOW}|{_FAST}|{_SLOW_ORDER}|{_FAST_ORDER}|{_DESC_ORDER}|{_ASC_ORDER}|前\\s*{NUM}|哪|谁|which", text))
     split = bool(re.search(_SPLIT, text))
     filters: dict[tuple[str, bool], list[str]] = {}
     last: tuple[Match, bool] | None = None
@@ -468,7 +470,8 @@ def parse_question(question: str, today: dt.date | None = None, layer: SemanticL
             field, desc = f"{target}_growth", not desc
         elif re.search(_GROWTH, text) or sup:
             field = f"{target}_growth"
-    n = re.search(rf"(?:前|top|排名前|最.{{0,6}}?的)\s*{NUM}(?!\s*[级线])\s*(?:名|个|位|大|款|家|条|项|天|种)?|{NUM}\s*(?:个|家|款|位|名|大)", text)
+    n = re.search(rf"(?:前|top|排名前|最.{{0,6}}?的)\s*{NUM}(?!\s*[级线])\s*(?:名|个|位|大|款|家|条|项|天|种)?|{NUM}\s*(?:个|家|款|位|名|大)|"
+                  rf"\btop\s+({_EN_COUNT})\b", text)
     if dims and (sup or re.search(rf"前\s*{NUM}|top\s*\d|{_DESC_ORDER}|{_ASC_ORDER}|{_SLOW_ORDER}|{_FAST_ORDER}", text)):
         order.append(OrderBy(field=field, descending=desc, nulls_first=desc and target == "inventory_days"))
         if n and (sup or re.search(r"前|top", n.group(0))):
@@ -478,9 +481,10 @@ def parse_question(question: str, today: dt.date | None = None, layer: SemanticL
         elif sup and not re.search(_DESC_ORDER, text):
             limit = 1
     # thresholds: "<metric> 不低于 200" / "at least 200 <metric>"
-    share = bool(re.search(_SHARE, text)) and bool(dims)
+    counted = layer.kpi(metrics[0]).format in ("money", "count")
+    share = bool(dims) and bool(re.search(_SHARE, text) or counted and re.search(_RATIO_WORDS, text))
     share_of_total = False
-    if (re.search(_SHARE, text) or re.search(_TOTAL, text) and re.search(r"比例|百分比|多少成", text)) \
+    if (re.search(_SHARE, text) or re.search(_RATIO_WORDS, text)) \
             and not any(not layer.dimensions[d].grain for d in dims) \
             and any(not f.negate and f.op == "in" for f in flist) and layer.kpi(metrics[0]).format in ("money", "count"):
         share = share_of_total = True  # "抖音GMV占全店的比例": the slice's share of the unfiltered total

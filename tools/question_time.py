@@ -81,7 +81,8 @@ def _year_of(prefix: str | None, today: dt.date) -> int | None:
             "前": today.year - 2}.get(p)
 
 
-_YEAR = r"(?:(\d{4})\s*年?|(今|本|去|前)年的?|(this year|last year)(?:'s)?\s*)?"
+# "2025年" / "2025" / "24年" (two digits only with 年) / 今年 / last year's
+_YEAR = r"(?:(\d{4}|(?<![\d.])[12]\d(?=\s*年))\s*年?|(今|本|去|前)年的?|(this year|last year)(?:'s)?\s*)?"
 
 
 def _rng(start: dt.date, end: dt.date, today: dt.date, label: str) -> TimeRange:
@@ -201,7 +202,7 @@ def find_times(text: str, today: dt.date) -> list[TimeHit]:
             add(m, add_months(today, -6), today, "relative")
     for m in re.finditer(r"(?:最近|近|过去|last|past)\s*(?:一个?|1)?\s*(?:月|month)(?!份)", text):
         add(m, add_months(today, -1), today, "relative")
-    for m in re.finditer(rf"(\d{{4}})\s*年(?![\d一二三四五六七八九十]+\s*月|第|q|上半|下半)|\b(?:in|for|during)\s+(\d{{4}})\b", text):
+    for m in re.finditer(rf"(\d{{4}})\s*(?:年|全年|整年|年度)(?![\d一二三四五六七八九十]+\s*月|第|q|上半|下半)|\b(?:in|for|during)\s+(\d{{4}})\b", text):
         y = int(m.group(1) or m.group(2))
         add(m, dt.date(y, 1, 1), dt.date(y + 1, 1, 1))
     monday = today - dt.timedelta(days=today.weekday())
@@ -222,13 +223,13 @@ def find_times(text: str, today: dt.date) -> list[TimeHit]:
             day = today - dt.timedelta(days=(today.weekday() - idx) % 7 or 7)
         add(m, day, day + dt.timedelta(days=1), "relative")
     words = [
-        (r"今天|今日|\btoday\b", today, today + dt.timedelta(days=1)),
-        (r"昨天|昨日|\byesterday\b", today - dt.timedelta(days=1), today),
-        (r"前天|day before yesterday", today - dt.timedelta(days=2), today - dt.timedelta(days=1)),
-        (r"上上周", monday - dt.timedelta(days=14), monday - dt.timedelta(days=7)),
+        (r"今天|今日|今儿个?|\btoday\b", today, today + dt.timedelta(days=1)),
+        (r"昨天|昨日|昨儿个?|\byesterday\b", today - dt.timedelta(days=1), today),
+        (r"前天|前儿个?|day before yesterday", today - dt.timedelta(days=2), today - dt.timedelta(days=1)),
+        (r"上上周|上上个?星期|上上个?礼拜|\bthe week before last\b", monday - dt.timedelta(days=14), monday - dt.timedelta(days=7)),
         (r"上周|上个?星期|上礼拜|\blast week\b|\bprevious week\b", monday - dt.timedelta(days=7), monday),
         (r"本周|这周|这个?星期|\bthis week\b|week to date", monday, today),
-        (r"上上个?月", add_months(today.replace(day=1), -2), add_months(today.replace(day=1), -1)),
+        (r"上上个?月|\bthe month before last\b", add_months(today.replace(day=1), -2), add_months(today.replace(day=1), -1)),
         (r"上个?月|\blast month\b|\bprevious month\b", add_months(today.replace(day=1), -1), today.replace(day=1)),
         (r"本月|这个?月|当月|\bthis month\b|month to date|\bmtd\b", today.replace(day=1), today),
         (r"上个?季度|\blast quarter\b", add_months(q_start, -3), q_start),
