@@ -61,6 +61,13 @@ CATCH = [
     ("玩多久都行，家长查不到", "toys", "minors"),                         # hiding from parents
     ("开车约8分钟到达万达广场", "real_estate", "other"),                  # location as travel time
     ("今晚12点后恢复原价", "general", "urgency_pressure"),                # deadline + price rise
+    ("坚持喝了三个月，再也不偏头痛", "food", "medical_claim"),             # no longer + symptom
+    ("用了这个护腰，从此扔掉止痛药", "home", "medical_claim"),             # freed from a drug class
+    ("每天一杯，呵护卵巢", "food", "medical_claim"),                       # care verb + organ
+    ("纸尿裤透气，零红屁屁", "infant", "guarantee_claim"),                 # zero + bad outcome
+    ("加盟后月入3万以上", "finance", "guarantee_claim"),                   # income promise
+    ("已帮助20万家庭", "general", "unverified_data"),                      # count helped
+    ("只剩这一波，抓紧", "general", "urgency_pressure"),                    # only this one
 ]
 
 # ordinary copy that none of the rules may flag
@@ -88,6 +95,11 @@ HARMLESS = [
     ("纯银手链，925银，附鉴定证书", "jewelry"),
     ("小区距地铁站约800米", "real_estate"),
     ("活动时间：今天10点至明天24点", "general"),
+    ("每天一次，一次一滴，涂抹于指甲", "cosmetics"),
+    ("客服入口在左下角，有问题随时问", "general"),
+    ("本店只有今天营业到下午五点", "general"),
+    ("肩颈按摩仪，每次使用不超过15分钟", "electronics"),
+    ("老师会在课后批改作业并给出建议", "education"),
 ]
 
 
