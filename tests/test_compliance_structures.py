@@ -68,6 +68,17 @@ CATCH = [
     ("加盟后月入3万以上", "finance", "guarantee_claim"),                   # income promise
     ("已帮助20万家庭", "general", "unverified_data"),                      # count helped
     ("只剩这一波，抓紧", "general", "urgency_pressure"),                    # only this one
+    ("这瓶精华用完，脸上的黄气都退了", "cosmetics", "efficacy_unapproved"),  # new concern word
+    ("喝了以后皮肤一天比一天细腻", "food", "efficacy_unapproved"),          # gradual change
+    ("换了这款纸尿裤，小屁屁再也没红过", "infant", "guarantee_claim"),     # never again
+    ("这口锅用十年都不用换", "home", "guarantee_claim"),                   # years without upkeep
+    ("厕所里一点味道都没有了", "home", "guarantee_claim"),                  # nuisance gone entirely
+    ("没拿到证书全额退费", "education", "guarantee_claim"),                # refund on outcome
+    ("每个月稳拿10%分红", "finance", "guarantee_claim"),                   # steady figure
+    ("想要的宝子私我拿链接", "cosmetics", "paid_content_unlabeled"),       # private link
+    ("试用后95%的人都说有效", "cosmetics", "unverified_data"),             # share who agree
+    ("这个茶能清除体内炎症", "food", "medical_claim"),                     # clearing a symptom
+    ("降压药都减了一半", "food", "medical_claim"),                         # medicine reduced
 ]
 
 # ordinary copy that none of the rules may flag
