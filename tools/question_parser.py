@@ -25,7 +25,7 @@ from tools.semantic import Comparison, Filter, OrderBy, SemanticQuery, Threshold
 MAX_QUESTION_CHARS = 2000
 SOFT_FILTERS = {"session_type", "refund_type", "refund_reason"}  # dropped when the metric has no such key
 LOWER_IS_FASTER = {"first_response_time", "inventory_days"}
-_SUP_DESC = r"(?<!倒数)(?:排第一|排名第一|数第一|第一名|居首|最靠前)|最高|最多|最长|最久|最贵|most expensive|最大|最好|最强|最火|最畅销|卖得最好|卖的最好|第一名|排名第一|(?<![a-z])top(?![a-z])|highest|\bmost\b|largest|biggest|\bbest\b|greatest"
+_SUP_DESC = r"(?<!倒数)(?:排第一|排名第一|数第一|第一名|第一的|居首|最靠前|榜首)|最高|最多|最长|最久|最贵|most expensive|最大|最好|最强|最火|最畅销|卖得最好|卖的最好|第一名|排名第一|(?<![a-z])top(?![a-z])|highest|\bmost\b|largest|biggest|\bbest\b|greatest"
 _SUP_ASC = r"倒数第一|垫底|排最后|最低|最少|最短|最便宜|最省|cheapest|最小|最差|最弱|卖得最差|lowest|\bleast\b|smallest|\bworst\b|fewest"
 _SLOW, _FAST = r"最慢|slowest", r"最快|fastest"
 _SLOW_ORDER, _FAST_ORDER = r"从慢到快|由慢到快|slowest first", r"从快到慢|由快到慢|fastest first"
@@ -79,9 +79,9 @@ def normalize(text: str) -> str:
 def _vocab(layer_key: int) -> Vocab:
     layer = _LAYERS[layer_key]
     entries: list[tuple[str, str, str, str, bool]] = []
-    for k in layer.kpis:
-        for s in {k.id, k.name, k.name_en, *k.aliases}:
-            entries.append((normalize(s), "metric", k.id, "", True))
+    written = {normalize(s): k.id for k in layer.kpis for s in {k.id, k.name, k.name_en, *k.aliases}}
+    for surface, kpi_id in {**_spoken_forms(written), **written}.items():
+        entries.append((surface, "metric", kpi_id, "", True))
     bare = {"渠道", "平台", "类目", "品类", "大类", "商品", "产品", "单品", "爆款", "品牌", "省份", "地区", "地域", "城市", "年龄",
             "性别", "原因", "客服", "sku", "channels", "categories", "products", "provinces", "cities", "brands", "agents",
             "reasons", "gender", "age band", "campaigns", "subcategory", "subcategories", "brand", "channel", "category",
@@ -135,6 +135,25 @@ def _vocab(layer_key: int) -> Vocab:
                 for w in ws if kpi in {k.id for k in layer.kpis}]
     fallback.sort(key=lambda e: -len(e[0]))
     return Vocab(entries, campaigns, words, fallback)
+
+
+# How a KPI's written name is said in a question: "好评率" → "好评的比例", "优惠金额" → "优惠了多少钱",
+# "访客数" → "多少访客". (suffix of the written name, spoken forms with {stem} for the rest)
+_SPOKEN = [("率", ("{stem}的比例", "{stem}比例", "{stem}的占比", "{stem}占比")),
+           ("金额", ("{stem}了多少钱", "{stem}多少钱", "{stem}的钱")),
+           ("数", ("多少{stem}", "{stem}有多少")), ("量", ("多少{stem}", "{stem}有多少"))]
+
+
+def _spoken_forms(written: dict[str, str]) -> dict[str, str]:
+    """Spoken forms of every Chinese KPI name; a form that is another KPI's written name is left to it."""
+    out: dict[str, str] = {}
+    for surface, kpi_id in written.items():
+        for suffix, forms in _SPOKEN:
+            stem = surface[: -len(suffix)]
+            if surface.endswith(suffix) and len(stem) >= 2 and not stem.isascii():
+                for form in forms:
+                    out.setdefault(form.format(stem=stem), kpi_id)
+    return {s: k for s, k in out.items() if s not in written}
 
 
 _LAYERS: dict[int, SemanticLayer] = {}
@@ -296,6 +315,20 @@ def _compose_ratio(metrics: list[str], matches: list[Match], text: str, layer: S
     return metrics
 
 
+def _absorb_parts(metrics: list[str], matches: list[Match], text: str, layer: SemanticLayer) -> list[str]:
+    """"平均每个客人花了多少钱", "访客转化成买家的比例": a KPI word right beside a ratio that is built from it
+    is part of the ratio's wording, not a second metric (a list, "访客数和转化率", keeps both)."""
+    ms = [m for m in matches if m.kind == "metric"]
+    drop = set()
+    for a, b in zip(ms, ms[1:]):
+        if a.key == b.key or re.search(r"[和与及、,跟/]|以及|还有|\band\b", text[a.end:b.start]) or b.start - a.end > 2:
+            continue
+        for part, whole in ((a.key, b.key), (b.key, a.key)):
+            if layer.kpi(part).expr in layer.kpi(whole).measures() and layer.kpi(whole).expr not in layer.measures:
+                drop.add(part)
+    return [m for m in metrics if m not in drop] or metrics
+
+
 def parse_question(question: str, today: dt.date | None = None, layer: SemanticLayer | None = None) -> SemanticQuery:
     """Read one question; raise InputError (bad input) or RefusedError (unsafe, ambiguous, unknown)."""
     if not question or not question.strip():
@@ -351,6 +384,7 @@ def parse_question(question: str, today: dt.date | None = None, layer: SemanticL
     if "refund_rate" in metrics and re.search(r"按订单|订单口径|订单维度|订单数|by orders?|order[- ]based|order count", text):
         metrics = ["refund_order_rate" if m == "refund_rate" else m for m in metrics]
     metrics = _compose_ratio(metrics, matches, text, layer)
+    metrics = _absorb_parts(metrics, matches, text, layer)
     if not metrics:
         names = "、".join(k.name for k in layer.kpis[:20])
         raise RefusedError("没有在问题里认出可以计算的指标（或这个指标不在数仓的口径库里）。"

@@ -224,7 +224,7 @@ def find_times(text: str, today: dt.date) -> list[TimeHit]:
         add(m, day, day + dt.timedelta(days=1), "relative")
     words = [
         (r"今天|今日|今儿个?|\btoday\b", today, today + dt.timedelta(days=1)),
-        (r"昨天|昨日|昨儿个?|\byesterday\b", today - dt.timedelta(days=1), today),
+        (r"昨天|昨日|昨儿个?|昨个|\byesterday\b", today - dt.timedelta(days=1), today),
         (r"前天|前儿个?|day before yesterday", today - dt.timedelta(days=2), today - dt.timedelta(days=1)),
         (r"上上周|上上个?星期|上上个?礼拜|\bthe week before last\b", monday - dt.timedelta(days=14), monday - dt.timedelta(days=7)),
         (r"上周|上个?星期|上礼拜|\blast week\b|\bprevious week\b", monday - dt.timedelta(days=7), monday),
