@@ -79,6 +79,12 @@ CATCH = [
     ("试用后95%的人都说有效", "cosmetics", "unverified_data"),             # share who agree
     ("这个茶能清除体内炎症", "food", "medical_claim"),                     # clearing a symptom
     ("降压药都减了一半", "food", "medical_claim"),                         # medicine reduced
+    ("复查的时候肌酐指标恢复了", "health_food", "medical_claim"),          # marker recovered
+    ("长得比同龄的小朋友结实", "infant", "efficacy_unapproved"),          # better than peers
+    ("楼盘对面将建重点中学", "real_estate", "other"),                       # planned school
+    ("别家的滤芯都是摆设", "home", "disparagement"),                        # scorn
+    ("不买的话同学会笑话你", "toys", "minors"),                            # peer pressure
+    ("成绩从70提到95", "education", "guarantee_claim"),                    # score from-to
 ]
 
 # ordinary copy that none of the rules may flag
@@ -111,6 +117,10 @@ HARMLESS = [
     ("本店只有今天营业到下午五点", "general"),
     ("肩颈按摩仪，每次使用不超过15分钟", "electronics"),
     ("老师会在课后批改作业并给出建议", "education"),
+    ("这款拖鞋很轻，洗澡穿也不打滑", "general"),
+    ("乳胶枕刚拆开有味道，通风两三天就散了", "home"),
+    ("空气炸锅200度烤15分钟，鸡翅外皮就脆了", "electronics"),
+    ("银饰氧化发黑属于正常现象，用擦银布擦一擦就亮了", "jewelry"),
 ]
 
 
