@@ -156,16 +156,41 @@ def _str_list(value: Any, key: str, source: str, line: int) -> tuple[str, ...]:
 
 
 def expand_vocabularies(pattern: str, vocabularies: dict[str, tuple[str, ...]]) -> str:
-    """Replace every ``{name}`` with a group of the vocabulary's words, longest first.
+    """Replace every ``{name}`` with a group matching the vocabulary's words, longest first.
 
-    >>> expand_vocabularies("{part}(不疼|不痛)了", {"part": ("腰", "膝盖")})
-    '(?:膝盖|腰)(不疼|不痛)了'
+    The group is a prefix tree (腰 and 腰椎 share 腰): a regular expression tries the branches of
+    an alternation one by one at every position, so a tree of a few hundred words runs several
+    times faster than their flat list, and matches the same words.
+
+    >>> expand_vocabularies("{part}不疼了", {"part": ("腰", "腰椎", "膝盖")})
+    '(?:腰(?:椎)?|膝盖)不疼了'
     """
     def group(m: re.Match[str]) -> str:
-        words = sorted(vocabularies[m.group(1)], key=lambda w: (-len(w), w))
-        return "(?:" + "|".join(re.escape(w) for w in words) + ")"
+        return "(?:" + _prefix_tree_regex(vocabularies[m.group(1)]) + ")"
 
     return _VOCAB_REF.sub(group, pattern)
+
+
+def _prefix_tree_regex(words: tuple[str, ...]) -> str:
+    tree: dict[str, Any] = {}
+    for word in words:
+        node = tree
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def alternatives(node: dict[str, Any]) -> list[str]:
+        return [re.escape(char) + branch(child) for char, child in sorted(node.items()) if char]
+
+    def branch(node: dict[str, Any]) -> str:
+        options = alternatives(node)
+        if not options:
+            return ""
+        body = options[0] if len(options) == 1 else "(?:" + "|".join(options) + ")"
+        # a word that ends here may also go on: the longer word is tried first, as greedy `?` does
+        return f"(?:{body})?" if "" in node else body
+
+    return "|".join(alternatives(tree))
 
 
 def _expanded(values: tuple[str, ...], key: str, source: str, line: int,

@@ -5,6 +5,7 @@ The phrases below are written for these tests; each names the role combination i
 
 from __future__ import annotations
 
+import re
 import shutil
 from dataclasses import replace
 from pathlib import Path
@@ -150,8 +151,10 @@ def test_a_listed_rule_wins_over_a_structural_one() -> None:
     assert [f.rule_id for f in report.findings] == ["GUA-01"]
 
 
-def test_vocabulary_reference_expands_longest_first() -> None:
-    assert expand_vocabularies("{part}不疼了", {"part": ("腰", "膝盖")}) == "(?:膝盖|腰)不疼了"
+def test_vocabulary_reference_expands_to_a_longest_first_prefix_tree() -> None:
+    assert expand_vocabularies("{part}不疼了", {"part": ("腰", "膝盖")}) == "(?:腰|膝盖)不疼了"
+    pattern = re.compile(expand_vocabularies("{part}", {"part": ("腰", "腰椎", "腰椎间盘", "膝盖")}))
+    assert [m.group(0) for m in pattern.finditer("腰椎间盘突出，腰椎疼，腰酸，膝盖")] == ["腰椎间盘", "腰椎", "腰", "膝盖"]
     assert expand_vocabularies("[^,]{0,4}", {}) == "[^,]{0,4}", "a quantifier is no reference"
 
 
