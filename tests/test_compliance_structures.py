@@ -86,6 +86,11 @@ CATCH = [
     ("别家的滤芯都是摆设", "home", "disparagement"),                        # scorn
     ("不买的话同学会笑话你", "toys", "minors"),                            # peer pressure
     ("成绩从70提到95", "education", "guarantee_claim"),                    # score from-to
+    ("这张沙发坐二十年都不塌", "home", "guarantee_claim"),                 # years of wear
+    ("开机半小时，粉尘直接清零", "electronics", "guarantee_claim"),        # nuisance cleared
+    ("放一盒，蚂蚁一只都看不见了", "home", "guarantee_claim"),
+    ("喝一口，马上就不闷了", "food", "medical_claim"),                     # instant relief
+    ("挂在门口，晦气都能化掉", "home", "superstition"),                    # charm drives off ill luck
 ]
 
 # ordinary copy that none of the rules may flag
@@ -122,6 +127,9 @@ HARMLESS = [
     ("乳胶枕刚拆开有味道，通风两三天就散了", "home"),
     ("空气炸锅200度烤15分钟，鸡翅外皮就脆了", "electronics"),
     ("银饰氧化发黑属于正常现象，用擦银布擦一擦就亮了", "jewelry"),
+    ("这件卫衣洗了几次也不变形", "apparel"),
+    ("洗衣机有除菌洗模式，洗一次大概两个小时", "home"),
+    ("这个挂面煮了不糊汤，老人孩子都爱吃", "food"),
 ]
 
 
