@@ -146,6 +146,61 @@ PAIRS_ROUND2 = [
     ('上个月GMV同比', '上个月GMV和去年同期相比'),
 ]
 
+# A third round (English wordings, dates, thresholds in words), scored before the parser was changed
+# for it: 35/50 before the first round's changes, 36/50 after the first two rounds.
+PAIRS_ROUND3 = [
+    ('上个月的GMV', 'What was our GMV last month?'),
+    ('上个月的GMV', 'How much did we sell last month?'),
+    ('上个月的GMV', 'Total sales for November 2025'),
+    ('上个月支付订单数', 'How many orders did we get last month?'),
+    ('上个月的支付买家数', 'How many customers bought something last month?'),
+    ('上个月客单价', 'Average spend per buyer last month'),
+    ('上个月笔单价', 'What was the average order value in November?'),
+    ('上个月的退款率', "What's the return rate for last month?"),
+    ('上个月的转化率', 'Conversion rate last month?'),
+    ('上个月各渠道GMV', "Break down last month's GMV by channel"),
+    ('上个月各渠道GMV', "Last month's sales per platform"),
+    ('上个月各省份的GMV', 'GMV by province for last month'),
+    ('上个月卖得最多的渠道', 'Which channel sold the most last month?'),
+    ('上个月GMV最高的5个商品', 'Top 5 products by GMV last month'),
+    ('上个月GMV最高的5个商品', 'Best 5 selling products by revenue last month'),
+    ('上个月退款率最高的类目', 'Which category had the highest refund rate last month?'),
+    ('上个月天猫的GMV', 'Tmall GMV last month'),
+    ('最近7天每天的GMV', 'Daily GMV over the past 7 days'),
+    ('最近7天每天的GMV', 'GMV for each of the last seven days'),
+    ('今年每个月的GMV', 'Monthly GMV this year'),
+    ('2025年第三季度的GMV', 'GMV in Q3 2025'),
+    ('2025年第三季度的GMV', 'Q3 GMV'),
+    ('上个月GMV环比', "Last month's GMV month over month"),
+    ('上个月GMV同比', "Last month's GMV vs the same month last year"),
+    ('上周的GMV', 'GMV last week'),
+    ('昨天的订单数', 'Orders yesterday'),
+    ('上个月的广告ROI', 'What was ad ROI last month?'),
+    ('上个月各渠道的广告花费', 'Ad spend by channel last month'),
+    ('上个月新客数', 'How many new customers did we get last month?'),
+    ('上个月女性买家的GMV', 'GMV from female buyers last month'),
+    ('2025年11月1日到2025年11月15日的GMV', '11月1号到15号的GMV'),
+    ('2025年11月1日到2025年11月15日的GMV', '11月上半月的GMV'),
+    ('2025年10月的GMV', '十月份GMV'),
+    ('2025年10月的GMV', '2025.10的GMV'),
+    ('最近30天的GMV', '过去30天GMV'),
+    ('最近3个月的GMV', '近三个月GMV'),
+    ('最近3个月每个月的GMV', '近3个月每月GMV'),
+    ('今年的GMV', '今年以来的GMV'),
+    ('今年的GMV', '年初至今的GMV'),
+    ('本月的GMV', '本月至今的GMV'),
+    ('2025年11月11日的GMV', '双11当天的GMV'),
+    ('上周六的GMV', '上个周六的GMV'),
+    ('2025年第四季度的GMV', '这个季度的GMV'),
+    ('上个季度的GMV', '上一季度的GMV'),
+    ('上个月GMV超过1万的渠道', '上个月GMV高于10000的渠道'),
+    ('上个月GMV超过1万的渠道', '上个月GMV大于一万的渠道'),
+    ('上个月退款率高于5%的类目', '上个月退款率超过百分之五的类目'),
+    ('上个月转化率低于2%的渠道', '上个月转化率不足2%的渠道'),
+    ('上个月客单价不低于200的省份', '上个月客单价至少200元的省份'),
+    ('最近7天GMV低于1万的日子', '最近7天哪几天GMV不到1万'),
+]
+
 
 def _meaning(question: str) -> dict[str, Any]:
     d = parse_question(question, T).model_dump()
@@ -157,6 +212,6 @@ def _meaning(question: str) -> dict[str, Any]:
     return d
 
 
-@pytest.mark.parametrize(("known", "reworded"), PAIRS + PAIRS_ROUND2)
+@pytest.mark.parametrize(("known", "reworded"), PAIRS + PAIRS_ROUND2 + PAIRS_ROUND3)
 def test_a_reworded_question_reads_like_the_original(known: str, reworded: str) -> None:
     assert _meaning(reworded) == _meaning(known)

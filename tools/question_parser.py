@@ -32,7 +32,7 @@ _SLOW_ORDER, _FAST_ORDER = r"从慢到快|由慢到快|slowest first", r"从快�
 _DESC_ORDER = r"从高到低|由高到低|从大到小|由多到少|从多到少|降序|排名|排行|排序|\branked?\b|\brank\b|descending"
 _ASC_ORDER = r"从低到高|由低到高|从小到大|从少到多|升序|ascending"
 _MOM = r"(?:和|与|跟|比|较|同|对比)\s*(?:前|上)一个?(?:周|星期|月|天|日|期|季度)|环比|上期|比上月|较上月|比上周|较上周|比前一|month[- ]over[- ]month|\bmom\b|week[- ]over[- ]week|\bwow\b|vs\.? ?(last|previous) (month|week)|compared (to|with) (last|the previous) (month|week)"
-_YOY = r"同比|去年同期|比去年|较去年|与去年相比|和去年比|year[- ]over[- ]year|year on year|\byoy\b|vs\.? ?last year|compared (to|with) last year|same period last year"
+_YOY = r"同比|去年同期|比去年|较去年|与去年相比|和去年比|year[- ]over[- ]year|year on year|\byoy\b|vs\.? ?last year|compared (to|with) last year|same (?:period|month|week|quarter|day) (?:of |in )?last year"
 _VERSUS = (r"vs\.?|对比|相比|比较|compar(?:e|ed|ing)|(?:和|与|跟|同|较).{0,12}比|versus|"
            r"比.{0,10}?(?:高|低|多|少|好|差|涨|跌|增|降|大|小|快|慢)")
 _GROWTH = r"增长|增速|涨幅|涨了|增幅|提升|growth|grew|increase"
@@ -315,6 +315,27 @@ def _compose_ratio(metrics: list[str], matches: list[Match], text: str, layer: S
     return metrics
 
 
+def arabic_amounts(text: str) -> str:
+    """"大于一万" → "大于1万", "百分之五" → "5%": amounts in Chinese numerals read like written ones."""
+    text = re.sub(r"百分之\s*(\d+(?:\.\d+)?|[一二两三四五六七八九十]+)",
+                  lambda m: f"{cn_int(m.group(1)) if not m.group(1)[0].isdigit() else m.group(1)}%", text)
+    return re.sub(r"(?<![一二两三四五六七八九十百千万双])([一二两三四五六七八九十]+)\s*(万|千)",
+                  lambda m: f"{cn_int(m.group(1))}{m.group(2)}", text)
+
+
+def _drop_population(metrics: list[str], matches: list[Match], text: str) -> list[str]:
+    """"GMV from female buyers", "女性买家的GMV": the buyers named after a value are who is counted,
+    not a second metric, when another metric is asked for."""
+    if len(metrics) < 2 or "paying_buyers" not in metrics:
+        return metrics
+    ms = [m for m in matches if m.kind == "metric" and m.key == "paying_buyers"]
+    values = [m for m in matches if m.kind == "value"]
+    if ms and all(re.fullmatch(r"买家|buyers|customers|用户|客户|shoppers", text[m.start:m.end]) and
+                  any(0 <= m.start - v.end <= 1 for v in values) for m in ms):
+        return [k for k in metrics if k != "paying_buyers"]
+    return metrics
+
+
 def _absorb_parts(metrics: list[str], matches: list[Match], text: str, layer: SemanticLayer) -> list[str]:
     """"平均每个客人花了多少钱", "访客转化成买家的比例": a KPI word right beside a ratio that is built from it
     is part of the ratio's wording, not a second metric (a list, "访客数和转化率", keeps both)."""
@@ -338,7 +359,7 @@ def parse_question(question: str, today: dt.date | None = None, layer: SemanticL
     today = today or dt.date.today()
     layer = layer or load_semantic_layer()
     vocab = _vocab_for(layer)
-    text = normalize(question)
+    text = arabic_amounts(normalize(question))
     reason = screen(text, layer)
     if reason:
         raise RefusedError(reason)
@@ -385,6 +406,7 @@ def parse_question(question: str, today: dt.date | None = None, layer: SemanticL
         metrics = ["refund_order_rate" if m == "refund_rate" else m for m in metrics]
     metrics = _compose_ratio(metrics, matches, text, layer)
     metrics = _absorb_parts(metrics, matches, text, layer)
+    metrics = _drop_population(metrics, matches, text)
     if not metrics:
         names = "、".join(k.name for k in layer.kpis[:20])
         raise RefusedError("没有在问题里认出可以计算的指标（或这个指标不在数仓的口径库里）。"
@@ -429,6 +451,9 @@ def parse_question(question: str, today: dt.date | None = None, layer: SemanticL
     keys = {key for s in sources for key in layer.sources[s].keys}
     flist = [Filter(dimension=d, values=v, negate=n) for (d, n), v in filters.items()
              if not (d in SOFT_FILTERS and layer.dimensions[d].key not in keys)] + row_filters
+    each = re.search(r"\beach of the (?:last|past|previous) \w+ (day|week|month)s\b", normalize(question))
+    if each and not any(layer.dimensions[d].grain for d in dims):
+        dims.append(each.group(1))  # "GMV for each of the last seven days": one row per day
     if any(layer.dimensions[d].grain for d in dims) and len(dims) > 1:
         dims = [d for d in dims if not layer.dimensions[d].grain][:1] + [d for d in dims if layer.dimensions[d].grain][:1]
     # time range and comparison
@@ -504,8 +529,8 @@ def parse_question(question: str, today: dt.date | None = None, layer: SemanticL
             field, desc = f"{target}_growth", not desc
         elif re.search(_GROWTH, text) or sup:
             field = f"{target}_growth"
-    n = re.search(rf"(?:前|top|排名前|最.{{0,6}}?的)\s*{NUM}(?!\s*[级线])\s*(?:名|个|位|大|款|家|条|项|天|种)?|{NUM}\s*(?:个|家|款|位|名|大)|"
-                  rf"\btop\s+({_EN_COUNT})\b", text)
+    n = re.search(rf"(?:前|top|best|排名前|最.{{0,6}}?的)\s*{NUM}(?!\s*[级线])\s*(?:名|个|位|大|款|家|条|项|天|种)?|{NUM}\s*(?:个|家|款|位|名|大)|"
+                  rf"\b(?:top|best)\s+({_EN_COUNT})\b", text)
     if dims and (sup or re.search(rf"前\s*{NUM}|top\s*\d|{_DESC_ORDER}|{_ASC_ORDER}|{_SLOW_ORDER}|{_FAST_ORDER}", text)):
         order.append(OrderBy(field=field, descending=desc, nulls_first=desc and target == "inventory_days"))
         if n and (sup or re.search(r"前|top", n.group(0))):

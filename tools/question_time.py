@@ -16,6 +16,7 @@ from tools.semantic import TimeRange
 
 CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 NUM = r"(\d+|[零〇一二两三四五六七八九十百]+)"
+NUM_ANY = r"(\d+|[零〇一二两三四五六七八九十百]+|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fourteen|thirty|ninety)"
 EN_MONTHS = {m: i for i, m in enumerate(["january", "february", "march", "april", "may", "june", "july", "august",
                                           "september", "october", "november", "december"], start=1)}
 EN_MONTHS.update({m[:3]: i for m, i in list(EN_MONTHS.items())})
@@ -109,6 +110,12 @@ def find_times(text: str, today: dt.date) -> list[TimeHit]:
         a = point(m.group(1), m.group(2), m.group(3), m.group(0))
         b = point(m.group(4) or m.group(1), m.group(5), m.group(6), m.group(0))
         add(m, a, b + dt.timedelta(days=1))
+    for m in re.finditer(r"(?:(\d{4})\s*年)?\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?\s*(?:到|至|~|-|—)\s*(\d{1,2})\s*[日号]", text):
+        a = point(m.group(1), m.group(2), m.group(3), m.group(0))
+        b = point(m.group(1), m.group(2), m.group(4), m.group(0))
+        if not m.group(1) and b >= today:
+            a, b = (make_date(d.year - 1, d.month, d.day, m.group(0)) for d in (a, b))
+        add(m, a, b + dt.timedelta(days=1))
     for m in re.finditer(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]|(\d{4})-(\d{1,2})-(\d{1,2})", text):
         y, mo, d = (m.group(1), m.group(2), m.group(3)) if m.group(1) else (m.group(4), m.group(5), m.group(6))
         day = point(y, mo, d, m.group(0))
@@ -160,7 +167,7 @@ def find_times(text: str, today: dt.date) -> list[TimeHit]:
         if y is None:
             y = today.year if month_range(today.year, mo)[0] < today else today.year - 1
         add(m, *month_range(y, mo))
-    for m in re.finditer(r"(?<!\d)(\d{4})-(\d{1,2})(?![\d-])", text):
+    for m in re.finditer(r"(?<![\d.])(\d{4})[-./](\d{1,2})(?![\d./-])", text):
         add(m, *month_range(int(m.group(1)), int(m.group(2))))
     for m in re.finditer(rf"\b(?:in\s+)?({months_en})\.?(?:\s+(?:of\s+)?(\d{{4}}))?\b", text):
         mo = EN_MONTHS[m.group(1)]
@@ -169,7 +176,7 @@ def find_times(text: str, today: dt.date) -> list[TimeHit]:
         y = int(m.group(2)) if m.group(2) else (today.year if month_range(today.year, mo)[0] < today else today.year - 1)
         add(m, *month_range(y, mo))
     # quarters and halves
-    for m in re.finditer(rf"{_YEAR}(?:第?([一二三四1-4])季度|q([1-4])(?:\s*(\d{{4}}))?)", text):
+    for m in re.finditer(rf"(?<![上下这本]){_YEAR}(?:第?([一二三四1-4])季度|q([1-4])(?:\s*(\d{{4}}))?)", text):
         q = cn_int(m.group(4) or m.group(5))
         y = _year_of(m.group(1) or m.group(2) or m.group(3), today) or (int(m.group(6)) if m.group(6) else None)
         if y is None:
@@ -180,7 +187,7 @@ def find_times(text: str, today: dt.date) -> list[TimeHit]:
         first = m.group(4) in ("上半年", "h1", "first half")
         add(m, dt.date(y, 1 if first else 7, 1), dt.date(y, 7, 1) if first else dt.date(y + 1, 1, 1))
     # relative
-    n_days = rf"(?:最近|近|过去|前|last|past|previous)\s*{NUM}\s*(?:个)?"
+    n_days = rf"(?:最近|近|过去|前|last|past|previous)\s*{NUM_ANY}\s*(?:个)?"
     for m in re.finditer(rf"{n_days}(天|日|周|星期|礼拜|个?月|年|days?|weeks?|months?|years?)", text):
         n = cn_int(m.group(1))
         unit = m.group(2)
@@ -232,9 +239,9 @@ def find_times(text: str, today: dt.date) -> list[TimeHit]:
         (r"上上个?月|\bthe month before last\b", add_months(today.replace(day=1), -2), add_months(today.replace(day=1), -1)),
         (r"上个?月|\blast month\b|\bprevious month\b", add_months(today.replace(day=1), -1), today.replace(day=1)),
         (r"本月|这个?月|当月|\bthis month\b|month to date|\bmtd\b", today.replace(day=1), today),
-        (r"上个?季度|\blast quarter\b", add_months(q_start, -3), q_start),
+        (r"上一?个?季度|\blast quarter\b|\bprevious quarter\b", add_months(q_start, -3), q_start),
         (r"本季度|这个?季度|\bthis quarter\b", q_start, today),
-        (r"今年以来|今年|本年度?|\bthis year\b|year to date|\bytd\b", dt.date(today.year, 1, 1), today),
+        (r"今年以来|今年|本年度?|年初至今|年初到现在|年初到今天|年初以来|\bthis year\b|year to date|\bytd\b", dt.date(today.year, 1, 1), today),
         (r"去年|上一年|\blast year\b", dt.date(today.year - 1, 1, 1), dt.date(today.year, 1, 1)),
         (r"前年", dt.date(today.year - 2, 1, 1), dt.date(today.year - 1, 1, 1)),
     ]
