@@ -202,6 +202,21 @@ def _expanded(values: tuple[str, ...], key: str, source: str, line: int,
     return tuple(expand_vocabularies(v, vocabularies) for v in values)
 
 
+def _vocabulary_terms(terms: tuple[str, ...], source: str, line: int,
+                      vocabularies: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
+    """Terms with every ``{name}`` entry replaced by the words of that vocabulary."""
+    out: list[str] = []
+    for term in terms:
+        whole = _VOCAB_REF.fullmatch(term)
+        if whole is None:
+            out.append(term)
+        elif whole.group(1) in vocabularies:
+            out.extend(vocabularies[whole.group(1)])
+        else:
+            raise _fail(source, line, f"unknown vocabulary {term} in `terms`; define it under `vocabularies`")
+    return tuple(out)
+
+
 def _check_regexes(patterns: tuple[str, ...], key: str, source: str, line: int) -> None:
     for pattern in patterns:
         try:
@@ -233,7 +248,7 @@ def _parse_rule(raw: Any, default_category: str, source: str, known: dict[str, s
     def regexes(key: str) -> tuple[str, ...]:
         return _expanded(_str_list(raw.get(key), key, source, line), key, source, line, vocabularies)
 
-    terms = _str_list(raw.get("terms"), "terms", source, line)
+    terms = _vocabulary_terms(_str_list(raw.get("terms"), "terms", source, line), source, line, vocabularies)
     patterns = regexes("patterns")
     if not terms and not patterns:
         raise _fail(source, line, f"rule {rule_id} has neither `terms` nor `patterns`")

@@ -91,6 +91,7 @@ CATCH = [
     ("放一盒，蚂蚁一只都看不见了", "home", "guarantee_claim"),
     ("喝一口，马上就不闷了", "food", "medical_claim"),                     # instant relief
     ("挂在门口，晦气都能化掉", "home", "superstition"),                    # charm drives off ill luck
+    ("喝了半年，我妈的骨质疏松好多了", "health_food", "medical_claim"),    # disease vocabulary + change
 ]
 
 # ordinary copy that none of the rules may flag
@@ -130,6 +131,7 @@ HARMLESS = [
     ("这件卫衣洗了几次也不变形", "apparel"),
     ("洗衣机有除菌洗模式，洗一次大概两个小时", "home"),
     ("这个挂面煮了不糊汤，老人孩子都爱吃", "food"),
+    ("毛衣刚收到有点掉毛，洗一两次就好了", "apparel"),
 ]
 
 
@@ -172,6 +174,13 @@ def test_every_structural_rule_uses_a_vocabulary() -> None:
     fallback = [r for r in rules.rules if r.fallback]
     assert {r.id for r in fallback} >= {"EFF-S1", "MED-S1", "GUA-S1", "GUA-S2", "DAT-S1", "DAT-S2", "PAID-S1"}
     assert "vocabularies:" in raw and all(r.patterns for r in fallback)
+
+
+def test_a_term_may_name_a_vocabulary() -> None:
+    rules = load_rules()
+    assert "骨质疏松" in rules.rule("MED-04").terms
+    assert "骨质疏松" in rules.vocabularies["disease"]
+    assert not any(t.startswith("{") for r in rules.rules for t in r.terms)
 
 
 def test_unknown_vocabulary_names_file_and_line(tmp_path: Path) -> None:

@@ -73,6 +73,7 @@ class CompiledRules:
             (index, re.compile(p)) for index, rule in enumerate(rules.rules) for p in rule.patterns
         ]
         self._gate, self._ungated = _pattern_gate(self._patterns)
+        self._widths = [_max_width(pattern) for _, pattern in self._patterns]
         self._filters = [
             _Filters(
                 contexts=tuple(sorted({fold(c) for c in rule.allowed_contexts if c}, key=len)),
@@ -116,21 +117,34 @@ class CompiledRules:
         for end, (length, indexes) in self._automaton.iter(text) if self._has_terms else ():
             for index in indexes:
                 hits.append(Hit(end + 1 - length, end + 1, rules[index], False))
-        for slot in self._possible_patterns(text):
+        for slot, spans in self._pattern_spans(text):
             index, pattern = self._patterns[slot]
-            for m in pattern.finditer(text):
+            for m in _find_in(pattern, text, spans):
                 if m.end() > m.start():
                     start, end = m.start(), _phrase_end(pattern, text, m.start(), m.end(), breaks)
                     hits.append(Hit(start, end, rules[index], True))
         return hits
 
-    def _possible_patterns(self, text: str) -> list[int]:
-        """Slots of the patterns that can match: a pattern whose required words are all absent cannot."""
-        possible = set(self._ungated)
-        if self._gate is not None:
-            for _, slots in self._gate.iter(text):
-                possible.update(slots)
-        return sorted(possible)
+    def _pattern_spans(self, text: str) -> list[tuple[int, list[tuple[int, int]] | None]]:
+        """The patterns that can match and where: (slot, windows of the text, or None for all of it).
+
+        A pattern whose required words are all absent cannot match. A pattern no longer than
+        ``width`` characters can only match within ``width`` of one of its required words, so it
+        is searched in those windows only (merged where they overlap, so no match is cut).
+        """
+        spans: dict[int, list[tuple[int, int]] | None] = {slot: None for slot in self._ungated}
+        if self._gate is not None and len(text) > _WINDOWED_UP_TO:
+            for _, (_, slots) in self._gate.iter(text):
+                spans.update((slot, None) for slot in slots)
+        elif self._gate is not None:
+            for end, (length, slots) in self._gate.iter(text):
+                for slot in slots:
+                    width = self._widths[slot]
+                    if width is None:
+                        spans[slot] = None
+                    elif spans.setdefault(slot, []) is not None:
+                        spans[slot].append((end + 1 - length - width, end + 1 + width))  # type: ignore[union-attr]
+        return sorted(spans.items())
 
     def match(self, text: str, product_category: str, breaks: tuple[int, ...] = ()) -> list[Hit]:
         """Hits that survive every filter, without overlaps, in text order."""
@@ -159,7 +173,8 @@ class CompiledRules:
                 continue
             kept.append(hit)
         chosen = _without_overlaps([h for h in kept if not h.rule.fallback])
-        spare = [h for h in kept if h.rule.fallback and not _overlaps_any(chosen, h)]
+        starts = [h.start for h in chosen]
+        spare = [h for h in kept if h.rule.fallback and not _overlaps_any(chosen, starts, h)]
         if not spare:
             return chosen
         return sorted([*chosen, *_without_overlaps(spare)], key=lambda h: h.start)
@@ -216,9 +231,40 @@ def _pattern_gate(patterns: list[tuple[int, re.Pattern[str]]]) -> tuple[ahocoras
         return None, ungated
     gate = ahocorasick.Automaton()
     for word, slots in owners.items():
-        gate.add_word(word, tuple(slots))
+        gate.add_word(word, (len(word), tuple(slots)))
     gate.make_automaton()
     return gate, ungated
+
+
+# Texts up to this long are searched in windows around the required words; in a longer text
+# the windows would be many and small, and one pass over it is faster.
+_WINDOWED_UP_TO = 2000
+# Room left around a window for lookarounds, which the width of a match does not count.
+_LOOKAROUND = 16
+_UNBOUNDED = 200
+
+
+def _max_width(pattern: re.Pattern[str]) -> int | None:
+    """The longest a match can be plus room for lookarounds, or None when it is unbounded."""
+    width = sre_parse.parse(pattern.pattern, pattern.flags).getwidth()[1]
+    return width + _LOOKAROUND if width <= _UNBOUNDED else None
+
+
+def _find_in(pattern: re.Pattern[str], text: str, spans: list[tuple[int, int]] | None) -> list[re.Match[str]]:
+    """Matches of ``pattern`` in ``text``, searching only the given windows (None: the whole text)."""
+    if spans is None:
+        return list(pattern.finditer(text))
+    found: list[re.Match[str]] = []
+    ordered = sorted(spans)
+    start, end = ordered[0]
+    for lo, hi in ordered[1:]:
+        if lo > end:
+            found.extend(pattern.finditer(text, max(0, start), min(len(text), end)))
+            start, end = lo, hi
+        else:
+            end = max(end, hi)
+    found.extend(pattern.finditer(text, max(0, start), min(len(text), end)))
+    return found
 
 
 def required_words(pattern: re.Pattern[str]) -> frozenset[str] | None:
@@ -300,9 +346,9 @@ def _claim_nearby(text: str, hit: Hit, patterns: tuple[re.Pattern[str], ...]) ->
     return any(p.search(window) for p in patterns)
 
 
-def _overlaps_any(hits: list[Hit], hit: Hit) -> bool:
-    """Whether ``hit`` overlaps one of ``hits`` (sorted by start, without overlaps among themselves)."""
-    i = bisect_left([h.start for h in hits], hit.end)
+def _overlaps_any(hits: list[Hit], starts: list[int], hit: Hit) -> bool:
+    """Whether ``hit`` overlaps one of ``hits`` (sorted by start, ``starts`` theirs, no overlaps among them)."""
+    i = bisect_left(starts, hit.end)
     return i > 0 and hits[i - 1].end > hit.start
 
 
