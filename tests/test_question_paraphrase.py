@@ -201,6 +201,50 @@ PAIRS_ROUND3 = [
     ('最近7天GMV低于1万的日子', '最近7天哪几天GMV不到1万'),
 ]
 
+# A fourth round, scored before the parser was changed for it: 30/40 before the first round's
+# changes, 31/40 after the first three rounds.
+PAIRS_ROUND4 = [
+    ('上个月的GMV', '上月流水多少'),
+    ('上个月的GMV', '11月卖了多少钱'),
+    ('上个月的GMV', 'Sales last month'),
+    ('上个月支付订单数', '上个月的成交单数'),
+    ('上个月支付订单数', 'Number of paid orders last month'),
+    ('上个月的支付买家数', '上个月付款的买家有多少'),
+    ('上个月客单价', '上个月的人均消费是多少'),
+    ('上个月笔单价', '上个月每笔订单平均金额'),
+    ('上个月的退款金额', '上个月退款了多少钱'),
+    ('上个月的退款率', '上月退货率'),
+    ('上个月的广告花费', '上个月推广花了多少'),
+    ('上个月的广告花费', '上个月在广告上花了多少钱'),
+    ('上个月的点击率', '上个月广告点击率多少'),
+    ('上个月的毛利', '上个月毛利润多少'),
+    ('上个月的新客数', '上个月新增了多少新客'),
+    ('上个月的咨询量', '上个月客服接待了多少咨询'),
+    ('上个月的平均库存', '上个月平均库存水平'),
+    ('上个月各渠道GMV', '上个月每个渠道卖了多少'),
+    ('上个月各渠道GMV', '上个月GMV分渠道'),
+    ('上个月各渠道GMV', '上个月各个平台的销售额'),
+    ('上个月各类目的GMV', '上个月各品类卖了多少钱'),
+    ('上个月各城市等级的GMV', '上个月各线城市的GMV'),
+    ('上个月各年龄段的买家数', '上个月买家的年龄分布'),
+    ('上个月抖音的GMV', '上个月抖音渠道卖了多少'),
+    ('上个月护肤的GMV', '上个月护肤类目的销售额'),
+    ('上个月GMV最高的渠道', '上个月哪个渠道GMV最高'),
+    ('上个月GMV最高的渠道', '上个月GMV最多的是哪个渠道'),
+    ('上个月GMV最高的3个省份', '上个月GMV排前三的省'),
+    ('上个月GMV最低的3个商品', '上个月GMV倒数三名的商品'),
+    ('上个月退款率最高的商品', '上个月哪款商品退款率最高'),
+    ('最近7天每天的GMV', '这7天每天的GMV'),
+    ('最近7天每天的GMV', '近7日每日GMV'),
+    ('2025年10月每周的GMV', '10月份按周的GMV'),
+    ('2025年第三季度每个月的GMV', '三季度每个月的GMV'),
+    ('上个月GMV环比', '上个月GMV环比变化'),
+    ('上个月GMV同比', '上个月GMV比去年同期'),
+    ('上个月天猫和京东的GMV', '上个月天猫跟京东的GMV'),
+    ('上个月GMV不低于5万的渠道', '上个月GMV在5万以上的渠道'),
+    ('上个月退款率不高于3%的渠道', '上个月退款率3%以下的渠道'),
+]
+
 
 def _meaning(question: str) -> dict[str, Any]:
     d = parse_question(question, T).model_dump()
@@ -212,6 +256,6 @@ def _meaning(question: str) -> dict[str, Any]:
     return d
 
 
-@pytest.mark.parametrize(("known", "reworded"), PAIRS + PAIRS_ROUND2 + PAIRS_ROUND3)
+@pytest.mark.parametrize(("known", "reworded"), PAIRS + PAIRS_ROUND2 + PAIRS_ROUND3 + PAIRS_ROUND4)
 def test_a_reworded_question_reads_like_the_original(known: str, reworded: str) -> None:
     assert _meaning(reworded) == _meaning(known)

@@ -26,7 +26,7 @@ MAX_QUESTION_CHARS = 2000
 SOFT_FILTERS = {"session_type", "refund_type", "refund_reason"}  # dropped when the metric has no such key
 LOWER_IS_FASTER = {"first_response_time", "inventory_days"}
 _SUP_DESC = r"(?<!倒数)(?:排第一|排名第一|数第一|第一名|第一的|居首|最靠前|榜首)|最高|最多|最长|最久|最贵|most expensive|最大|最好|最强|最火|最畅销|卖得最好|卖的最好|第一名|排名第一|(?<![a-z])top(?![a-z])|highest|\bmost\b|largest|biggest|\bbest\b|greatest"
-_SUP_ASC = r"倒数第一|垫底|排最后|最低|最少|最短|最便宜|最省|cheapest|最小|最差|最弱|卖得最差|lowest|\bleast\b|smallest|\bworst\b|fewest"
+_SUP_ASC = r"倒数|垫底|排最后|最低|最少|最短|最便宜|最省|cheapest|最小|最差|最弱|卖得最差|lowest|\bleast\b|smallest|\bworst\b|fewest"
 _SLOW, _FAST = r"最慢|slowest", r"最快|fastest"
 _SLOW_ORDER, _FAST_ORDER = r"从慢到快|由慢到快|slowest first", r"从快到慢|由快到慢|fastest first"
 _DESC_ORDER = r"从高到低|由高到低|从大到小|由多到少|从多到少|降序|排名|排行|排序|\branked?\b|\brank\b|descending"
@@ -85,7 +85,7 @@ def _vocab(layer_key: int) -> Vocab:
     bare = {"渠道", "平台", "类目", "品类", "大类", "商品", "产品", "单品", "爆款", "品牌", "省份", "地区", "地域", "城市", "年龄",
             "性别", "原因", "客服", "sku", "channels", "categories", "products", "provinces", "cities", "brands", "agents",
             "reasons", "gender", "age band", "campaigns", "subcategory", "subcategories", "brand", "channel", "category",
-            "province", "city", "product", "campaign", "skus", "月份", "日子"}
+            "province", "city", "product", "campaign", "skus", "月份", "日子", "的省", "个省"}
     derived = []  # 各渠道 → 各个渠道, 不同渠道; listed last so a written word of the same length wins
     for dim_id, d in layer.dimensions.items():
         for w in d.words:
@@ -529,7 +529,7 @@ def parse_question(question: str, today: dt.date | None = None, layer: SemanticL
             field, desc = f"{target}_growth", not desc
         elif re.search(_GROWTH, text) or sup:
             field = f"{target}_growth"
-    n = re.search(rf"(?:前|top|best|排名前|最.{{0,6}}?的)\s*{NUM}(?!\s*[级线])\s*(?:名|个|位|大|款|家|条|项|天|种)?|{NUM}\s*(?:个|家|款|位|名|大)|"
+    n = re.search(rf"(?:前|top|best|排名前|倒数|最.{{0,6}}?的)\s*{NUM}(?!\s*[级线])\s*(?:名|个|位|大|款|家|条|项|天|种)?|{NUM}\s*(?:个|家|款|位|名|大)|"
                   rf"\b(?:top|best)\s+({_EN_COUNT})\b", text)
     if dims and (sup or re.search(rf"前\s*{NUM}|top\s*\d|{_DESC_ORDER}|{_ASC_ORDER}|{_SLOW_ORDER}|{_FAST_ORDER}", text)):
         order.append(OrderBy(field=field, descending=desc, nulls_first=desc and target == "inventory_days"))

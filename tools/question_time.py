@@ -187,7 +187,7 @@ def find_times(text: str, today: dt.date) -> list[TimeHit]:
         first = m.group(4) in ("上半年", "h1", "first half")
         add(m, dt.date(y, 1 if first else 7, 1), dt.date(y, 7, 1) if first else dt.date(y + 1, 1, 1))
     # relative
-    n_days = rf"(?:最近|近|过去|前|last|past|previous)\s*{NUM_ANY}\s*(?:个)?"
+    n_days = rf"(?:最近|近|过去|前|这|last|past|previous)\s*{NUM_ANY}\s*(?:个)?"
     for m in re.finditer(rf"{n_days}(天|日|周|星期|礼拜|个?月|年|days?|weeks?|months?|years?)", text):
         n = cn_int(m.group(1))
         unit = m.group(2)
