@@ -40,6 +40,15 @@ class MeasureDef(BaseModel):
     sql: str
 
 
+class ShowDef(BaseModel):
+    """Descriptive columns joined onto a result row by the dimension's value; ``{a}`` is the join's alias,
+    ``{value}`` the result column holding the dimension's value."""
+
+    model_config = ConfigDict(extra="forbid")
+    join: str
+    columns: list[str]
+
+
 class DimensionDef(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str
@@ -49,6 +58,7 @@ class DimensionDef(BaseModel):
     grain: str | None = None  # day | week | month | quarter | year
     skip_null: bool = False  # rows without a value (e.g. robot-only sessions have no agent) are left out
     words: list[str] = Field(default_factory=list)
+    show: ShowDef | None = None  # columns shown beside the dimension's value (a SKU's product name and spec)
 
 
 class AmbiguityRule(BaseModel):
@@ -77,6 +87,7 @@ class KpiDefinition(BaseModel):
     expr: str
     variants: dict[str, str] = Field(default_factory=dict)
     params: dict[str, int] = Field(default_factory=dict)
+    companions: list[str] = Field(default_factory=list)  # KPIs shown beside this one (orders and units beside GMV)
 
     def describe(self) -> str:
         """One Chinese paragraph: what it is, how it is computed, the unit and what to watch for."""
@@ -143,6 +154,11 @@ def _check(layer: SemanticLayer, fail: Any) -> None:
             for m in k.measures(variant):
                 if m not in layer.measures:
                     fail(f"KPI {k.id!r} uses unknown measure {m!r}", ["kpis", i, "expr"])
+    ids = {k.id for k in layer.kpis}
+    for i, k in enumerate(layer.kpis):
+        for c in k.companions:
+            if c not in ids or c == k.id:
+                fail(f"KPI {k.id!r} names an unknown companion {c!r}", ["kpis", i, "companions"])
     for name, m in layer.measures.items():
         if m.source not in layer.sources:
             fail(f"measure {name!r} uses unknown source {m.source!r}", ["measures", name])

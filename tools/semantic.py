@@ -111,6 +111,23 @@ class _Compiler:
         self.kpis: list[KpiDefinition] = [layer.kpi(m) for m in sq.metrics]
         keys = {layer.dimensions[d].key for d in [*sq.dimensions, *(f.dimension for f in sq.filters)]}
         self.variant = "product" if "product" in keys else None
+        self.kpis += self.companions()
+
+    def companions(self) -> list[KpiDefinition]:
+        """KPIs shown beside the asked ones (orders and units beside GMV), when the same rows give them."""
+        out: list[KpiDefinition] = []
+        for k in list(self.kpis):
+            sources = {self.layer.measures[m].source for m in self.measures_of(k)}
+            for cid in k.companions:
+                c = self.layer.kpi(cid)
+                if cid in self.sq.metrics or c in out or c.params:
+                    continue
+                if {self.layer.measures[m].source for m in self.measures_of(c)} <= sources:
+                    out.append(c)
+        return out
+
+    def measures_of(self, k: KpiDefinition) -> list[str]:
+        return k.measures(self.variant if self.variant in k.variants else None)
 
     def expr_of(self, k: KpiDefinition) -> str:
         return k.variants.get(self.variant, k.expr) if self.variant else k.expr
@@ -183,7 +200,7 @@ class _Compiler:
         """CTEs and the SELECT of one period; returns (ctes, select, output KPI columns)."""
         by_source: dict[str, list[str]] = {}
         for k in self.kpis:
-            for m in k.measures(self.variant if self.variant in k.variants else None):
+            for m in self.measures_of(k):
                 by_source.setdefault(self.layer.measures[m].source, [])
                 if m not in by_source[self.layer.measures[m].source]:
                     by_source[self.layer.measures[m].source].append(m)
@@ -214,7 +231,7 @@ class _Compiler:
         bare = {self.expr_of(k) for k in self.kpis if self.expr_of(k) in self.layer.measures}
         for k in self.kpis:
             expr = self.expr_of(k)
-            measures = k.measures(self.variant if self.variant in k.variants else None)
+            measures = self.measures_of(k)
             if expr not in self.layer.measures:
                 for m in measures:
                     if m not in seen and m not in bare:
@@ -261,6 +278,7 @@ class _Compiler:
             part = f"PARTITION BY {', '.join(grains)}" if grains and len(grains) < len(sq.dimensions) else ""
             ctes.append(("base", select))
             select = f"SELECT base.*, ROUND(1.0 * {m} / NULLIF(SUM({m}) OVER ({part}), 0), 4) AS {m}_share FROM base"
+        select = self.with_descriptions(select, ctes)
         ctes.append(("result", select))
         sql = "WITH " + ",\n".join(f"{n} AS ({s})" for n, s in ctes) + "\nSELECT * FROM result"
         where = [f"{t.metric} {t.op} {t.value:g}" for t in sq.thresholds]
@@ -274,6 +292,20 @@ class _Compiler:
         if sq.limit:
             sql += f" LIMIT {sq.limit}"
         return sql
+
+    def with_descriptions(self, select: str, ctes: list[tuple[str, str]]) -> str:
+        """Join each dimension's descriptive columns (a SKU's product name and spec) onto the rows."""
+        shown = [(d, self.layer.dimensions[d].show) for d in self.sq.dimensions if self.layer.dimensions[d].show]
+        if not shown:
+            return select
+        ctes.append(("described", select))
+        cols, joins, names = ["described.*"], [], set(self.sq.dimensions) | set(self.sq.metrics)
+        for i, (d, show) in enumerate(shown):
+            a = f"shown{i}"
+            joins.append(" LEFT JOIN " + show.join.format(a=a, value=f"described.{d}"))
+            cols += [f"{a}.{c} AS {c}" for c in show.columns if c not in names]
+            names.update(show.columns)
+        return f"SELECT {', '.join(cols)} FROM described{''.join(joins)}"
 
     def order(self) -> list[str]:
         sq = self.sq
