@@ -12,7 +12,9 @@ def test_artifact_loads_with_every_finding_category() -> None:
     model = load_model()
     assert (MODEL_DIR / "weights.npy").exists()
     assert NONE in model.classes and "medical_claim" in model.classes and len(model.classes) == 15
-    assert model.weights.shape == (len(model.index), len(model.classes))
+    assert model.ngram_weights.shape == (len(model.ngram_keys), len(model.classes))
+    assert model.extra_weights.shape == (len(model.extra_index), len(model.classes))
+    assert (model.ngram_keys[1:] > model.ngram_keys[:-1]).all()  # sorted, as the lookup needs
     assert 0.0 < model.threshold < 1.0
 
 

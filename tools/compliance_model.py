@@ -3,11 +3,12 @@
 The rule engine is precise but only knows the wordings it was written for. This module splits the
 normalised text into clauses and scores each with a linear model (character 1–3-grams of the
 clause, the product category, and the edges of the neighbouring clauses) trained by
-``python -m tools.compliance_train``. Inference needs numpy only; the weights ship in
+``python -m tools.compliance_train``. Inference needs numpy only (n-grams up to 3 characters, packed
+in 63 bits); the weights ship in
 ``knowledge/corpus/compliance/model/`` and are loaded once.
 
->>> hits = classify("这款茶喝了三个月，我的高血压好了", "food")
->>> [(h.category, text[h.start:h.end]) for h in hits for text in ["这款茶喝了三个月，我的高血压好了"]]
+>>> text = "这款茶喝了三个月，我的高血压好了"
+>>> [(h.category, text[h.start:h.end]) for h in classify(text, "food")]
 [('medical_claim', '我的高血压好了')]
 """
 
@@ -76,30 +77,69 @@ def split_clauses(norm: NormalizedText) -> list[Clause]:
     return [c for c in clauses if len(c.text.strip()) >= _MIN_CLAUSE]
 
 
-def clause_features(clauses: list[Clause], category: str | None, max_n: int = 3) -> list[list[str]]:
-    """Feature names of each clause: its character n-grams, the product category, neighbour edges."""
+_START, _END, _GAP = 1, 2, 0  # code points standing for a clause's start, its end, and between clauses
+
+
+@dataclass(frozen=True)
+class TextFeatures:
+    """Features of every clause of one text.
+
+    Character n-grams (1..max_n, over the clause padded with start and end marks) are numbers:
+    the code points packed 21 bits each, so they are exact and computed with numpy in one pass.
+    ``keys[i]`` occurs in clause ``key_clause[i]`` (repeats kept: a feature's value is its count).
+    ``extras`` are the few named features of each clause (product category, neighbour edges).
+    """
+
+    keys: np.ndarray  # uint64
+    key_clause: np.ndarray  # int64
+    extras: list[list[str]]
+
+    @property
+    def totals(self) -> np.ndarray:
+        """Feature occurrences per clause: each row is scaled by 1/sqrt(total)."""
+        counts = np.bincount(self.key_clause, minlength=len(self.extras))
+        return counts + np.array([len(e) for e in self.extras], dtype=np.int64)
+
+
+def clause_features(clauses: list[Clause], category: str | None, max_n: int = 3) -> TextFeatures:
+    """The n-gram keys of every clause, the product category and the edges of the neighbouring clauses."""
+    joined = "".join(f"\x01{c.text}\x02\x00" for c in clauses)
+    cps = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    clause_of = np.cumsum(cps == _GAP) - (cps == _GAP)
+    keys, owners = [], []
+    gram = np.zeros(len(cps), dtype=np.uint64)
+    valid = np.ones(len(cps), dtype=bool)
+    for n in range(1, max_n + 1):
+        size = len(cps) - n + 1
+        if size <= 0:
+            break
+        gram = (gram[:size] << np.uint64(21)) | cps[n - 1 :]
+        valid = valid[:size] & (cps[n - 1 :] != _GAP)
+        keep = valid & (gram > _END) if n == 1 else valid
+        keys.append(gram[keep])
+        owners.append(clause_of[:size][keep])
     product = f"c={category or 'general'}"
-    out = []
-    for i, clause in enumerate(clauses):
-        padded = f"^{clause.text}$"
-        feats = {padded[j : j + n] for n in range(1, max_n + 1) for j in range(len(padded) - n + 1)}
-        feats.discard("^")
-        feats.discard("$")
-        feats.add(product)
+    extras = []
+    for i in range(len(clauses)):
+        named = [product]
         if i > 0:
-            feats.add("p=" + clauses[i - 1].text[-2:])
+            named.append("p=" + clauses[i - 1].text[-2:])
         if i + 1 < len(clauses):
-            feats.add("n=" + clauses[i + 1].text[:2])
-        out.append(list(feats))
-    return out
+            named.append("n=" + clauses[i + 1].text[:2])
+        extras.append(named)
+    if not keys:
+        return TextFeatures(np.zeros(0, np.uint64), np.zeros(0, np.int64), extras)
+    return TextFeatures(np.concatenate(keys), np.concatenate(owners).astype(np.int64), extras)
 
 
 @dataclass(frozen=True)
 class ClauseModel:
-    """Kept feature names, one weight row per feature (one column per class) and the bias."""
+    """Weights of the kept n-gram keys (sorted) and named features, one column per class, and the bias."""
 
-    index: dict[str, int]
-    weights: np.ndarray  # (features, classes), float32
+    ngram_keys: np.ndarray  # uint64, sorted
+    ngram_weights: np.ndarray  # (n-grams, classes), float32
+    extra_index: dict[str, int]
+    extra_weights: np.ndarray  # (named features, classes), float32
     bias: np.ndarray  # (classes,)
     classes: tuple[str, ...]
     threshold: float
@@ -112,27 +152,18 @@ class ClauseModel:
         others[none_col] = -1.0
         return 1.0 - float(row[none_col]), self.classes[int(others.argmax())]
 
-    def probabilities(self, features: list[list[str]]) -> np.ndarray:
-        """Softmax over the classes for each clause (rows: clauses).
-
-        Features are binary and each row is L2-normalised over all its features, known or not, so
-        a clause's score is the sum of its known features' weight rows divided by sqrt(count).
-        """
-        lookup = self.index.get
-        ids: list[int] = []
-        starts: list[int] = []
-        rows: list[int] = []
-        for row, feats in enumerate(features):
-            known = [i for i in map(lookup, feats) if i is not None]
-            if known:
-                rows.append(row)
-                starts.append(len(ids))
-                ids.extend(known)
-        scores = np.tile(self.bias, (len(features), 1))
-        if ids:
-            sums = np.add.reduceat(self.weights[ids], starts, axis=0)
-            norms = np.sqrt(np.array([len(features[r]) for r in rows], dtype=np.float32))
-            scores[rows] += sums / norms[:, None]
+    def probabilities(self, feats: TextFeatures) -> np.ndarray:
+        """Softmax over the classes for each clause (rows: clauses)."""
+        n_clauses = len(feats.extras)
+        pos = np.searchsorted(self.ngram_keys, feats.keys).clip(0, max(self.ngram_keys.size - 1, 0))
+        hit = self.ngram_keys[pos] == feats.keys if self.ngram_keys.size else np.zeros(feats.keys.size, bool)
+        lookup = self.extra_index.get
+        named = [(row, idx) for row, names in enumerate(feats.extras) for idx in map(lookup, names) if idx is not None]
+        rows = np.concatenate([feats.key_clause[hit], np.array([r for r, _ in named], dtype=np.int64)])
+        weights = np.concatenate([self.ngram_weights[pos[hit]], self.extra_weights[[i for _, i in named]]])
+        mix = np.zeros((n_clauses, len(rows)), dtype=np.float32)
+        mix[rows, np.arange(len(rows))] = 1.0 / np.sqrt(np.maximum(feats.totals, 1))[rows]
+        scores = mix @ weights + self.bias
         scores -= scores.max(axis=1, keepdims=True)
         exp = np.exp(scores)
         return exp / exp.sum(axis=1, keepdims=True)
@@ -140,13 +171,14 @@ class ClauseModel:
 
 @lru_cache(maxsize=4)
 def load_model(model_dir: Path = MODEL_DIR) -> ClauseModel:
-    """Read the shipped artifact once: meta.json, vocab.txt (one feature a line) and weights.npy."""
+    """Read the shipped artifact once: meta.json, ngrams.npy (sorted keys), extras.txt and weights.npy."""
     meta = json.loads((model_dir / "meta.json").read_text(encoding="utf-8"))
-    vocab = (model_dir / "vocab.txt").read_text(encoding="utf-8").split("\n")
-    packed = np.load(model_dir / "weights.npy")
-    weights = packed.astype(np.float32) * np.float32(meta["scale"])
+    keys = np.load(model_dir / "ngrams.npy")
+    extras = (model_dir / "extras.txt").read_text(encoding="utf-8").split("\n")
+    weights = np.load(model_dir / "weights.npy").astype(np.float32) * np.float32(meta["scale"])
     return ClauseModel(
-        index={f: i for i, f in enumerate(vocab)}, weights=weights,
+        ngram_keys=keys, ngram_weights=weights[: len(keys)],
+        extra_index={name: i for i, name in enumerate(extras)}, extra_weights=weights[len(keys) :],
         bias=np.asarray(meta["bias"], dtype=np.float32), classes=tuple(meta["classes"]),
         threshold=float(meta["threshold"]), max_n=int(meta["max_n"]),
     )
@@ -173,10 +205,11 @@ def classify(
     model = load_model(model_dir)
     cut = model.threshold if threshold is None else threshold
     norm, clauses, probs = score_clauses(text, category, model)
+    none_col = model.classes.index(NONE)
+    violation = 1.0 - probs[:, none_col] if len(clauses) else np.zeros(0)
     hits = []
-    for clause, row in zip(clauses, probs):
-        violation, category = model.verdict(row)
-        if violation >= cut:
-            start, end = norm.original_span(clause.start, clause.end)
-            hits.append(ClauseHit(start, end, category, round(violation, 4)))
+    for i in np.flatnonzero(violation >= cut):
+        _, category = model.verdict(probs[i])
+        start, end = norm.original_span(clauses[i].start, clauses[i].end)
+        hits.append(ClauseHit(start, end, category, round(float(violation[i]), 4)))
     return hits

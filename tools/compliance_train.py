@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from tools.compliance_model import MODEL_DIR, NONE, ClauseModel, clause_features, split_clauses
+from tools.compliance_model import MODEL_DIR, NONE, ClauseModel, TextFeatures, clause_features, split_clauses
 from tools.compliance_normalize import normalize
 
 REPO = Path(__file__).resolve().parent.parent
@@ -42,7 +42,7 @@ Span = tuple[int, int, str]  # start, end (original offsets), category
 class TextExamples:
     case: dict[str, Any]
     spans: list[tuple[int, int]]  # original offsets of each clause
-    features: list[list[str]]
+    features: TextFeatures
     labels: list[str]
 
 
@@ -74,47 +74,69 @@ def examples_of(case: dict[str, Any]) -> TextExamples:
     spans = [norm.original_span(c.start, c.end) for c in clauses]
     labels = labelled_spans(case)
     return TextExamples(
-        case, spans, [sorted(f) for f in clause_features(clauses, case.get("category"), MAX_N)],
-        [_label(s, e, labels) for s, e in spans],
+        case, spans, clause_features(clauses, case.get("category"), MAX_N), [_label(s, e, labels) for s, e in spans]
     )
 
 
-def _matrix(features: list[list[str]], index: dict[str, int]) -> Any:
+@dataclass(frozen=True)
+class Vocabulary:
+    ngrams: np.ndarray  # sorted uint64 keys
+    extras: dict[str, int]  # column = len(ngrams) + index
+
+    @property
+    def size(self) -> int:
+        return len(self.ngrams) + len(self.extras)
+
+
+def _vocabulary(feats: Sequence[TextFeatures]) -> Vocabulary:
+    keys, counts = np.unique(np.concatenate([f.keys for f in feats]), return_counts=True)
+    named = Counter(name for f in feats for names in f.extras for name in names)
+    kept = sorted(name for name, n in named.items() if n >= MIN_DF)
+    return Vocabulary(keys[counts >= MIN_DF], {name: i for i, name in enumerate(kept)})
+
+
+def _matrix(feats: Sequence[TextFeatures], vocab: Vocabulary) -> Any:
+    """One row per clause: each feature's count divided by sqrt(the clause's feature occurrences)."""
     from scipy.sparse import csr_matrix
 
     rows, cols, vals = [], [], []
-    for r, feats in enumerate(features):
-        weight = 1.0 / np.sqrt(len(feats)) if feats else 0.0
-        for f in feats:
-            if f in index:
-                rows.append(r)
-                cols.append(index[f])
-                vals.append(weight)
-    return csr_matrix((vals, (rows, cols)), shape=(len(features), len(index)), dtype=np.float64)
+    offset = 0
+    for f in feats:
+        scale = 1.0 / np.sqrt(np.maximum(f.totals, 1))
+        pos = np.searchsorted(vocab.ngrams, f.keys).clip(0, max(len(vocab.ngrams) - 1, 0))
+        hit = vocab.ngrams[pos] == f.keys
+        rows.append(offset + f.key_clause[hit])
+        cols.append(pos[hit])
+        vals.append(scale[f.key_clause[hit]])
+        for r, names in enumerate(f.extras):
+            idx = [vocab.extras[n] for n in names if n in vocab.extras]
+            rows.append(np.full(len(idx), offset + r))
+            cols.append(len(vocab.ngrams) + np.array(idx, dtype=np.int64))
+            vals.append(np.full(len(idx), scale[r]))
+        offset += len(f.extras)
+    data = (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols)))
+    return csr_matrix(data, shape=(offset, vocab.size), dtype=np.float64)
 
 
-def _vocabulary(features: list[list[str]]) -> dict[str, int]:
-    df = Counter(f for feats in features for f in feats)
-    kept = sorted(f for f, n in df.items() if n >= MIN_DF)
-    return {f: i for i, f in enumerate(kept)}
-
-
-def fit(examples: Sequence[TextExamples]) -> tuple[ClauseModel, np.ndarray]:
-    """Fit on the examples; returns the model (unpruned) and the full weight matrix."""
+def fit(examples: Sequence[TextExamples]) -> ClauseModel:
+    """Fit on the examples; returns the model with every kept feature (before pruning)."""
     from sklearn.linear_model import LogisticRegression
 
-    features = [f for ex in examples for f in ex.features]
+    feats = [ex.features for ex in examples]
     labels = [y for ex in examples for y in ex.labels]
-    index = _vocabulary(features)
+    vocab = _vocabulary(feats)
     clf = LogisticRegression(C=C, max_iter=3000, tol=1e-5)
-    clf.fit(_matrix(features, index), labels)
+    clf.fit(_matrix(feats, vocab), labels)
     weights = clf.coef_.T.astype(np.float32)
-    model = ClauseModel(index, weights, clf.intercept_.astype(np.float32), tuple(clf.classes_), 0.5, MAX_N)
-    return model, weights
+    cut = len(vocab.ngrams)
+    return ClauseModel(
+        vocab.ngrams, weights[:cut], vocab.extras, weights[cut:], clf.intercept_.astype(np.float32),
+        tuple(clf.classes_), 0.5, MAX_N,
+    )
 
 
 def predict(model: ClauseModel, ex: TextExamples, threshold: float) -> list[Span]:
-    if not ex.features:
+    if not ex.labels:
         return []
     hits = []
     for (s, e), row in zip(ex.spans, model.probabilities(ex.features)):
@@ -170,10 +192,10 @@ def cross_validate(examples: list[TextExamples], log: Callable[[str], None] = pr
     clause_right = clause_total = 0
     for fold in range(FOLDS):
         test = [i for i, ex in enumerate(examples) if _fold_of(ex.case["id"]) == fold]
-        model, _ = fit([ex for i, ex in enumerate(examples) if _fold_of(ex.case["id"]) != fold])
+        model = fit([ex for i, ex in enumerate(examples) if _fold_of(ex.case["id"]) != fold])
         for i in test:
             ex = examples[i]
-            if ex.features:
+            if ex.labels:
                 probs = model.probabilities(ex.features)
                 predicted = [model.classes[int(r.argmax())] for r in probs]
                 clause_right += sum(p == y for p, y in zip(predicted, ex.labels))
@@ -198,26 +220,27 @@ def choose_threshold(results: dict[float, dict[str, Any]]) -> float:
     return ok[0] if ok else max(results)
 
 
-def prune(model: ClauseModel, keep: int = KEEP_FEATURES) -> tuple[list[str], np.ndarray]:
-    """The ``keep`` features with the largest weights (ties by name), in name order."""
-    names = sorted(model.index, key=model.index.__getitem__)
-    strength = np.abs(model.weights).max(axis=1)
-    order = sorted(range(len(names)), key=lambda i: (-round(float(strength[i]), 6), names[i]))[:keep]
-    order.sort(key=lambda i: names[i])
-    return [names[i] for i in order], model.weights[order]
+def prune(model: ClauseModel, keep: int = KEEP_FEATURES) -> tuple[np.ndarray, np.ndarray]:
+    """The ``keep`` n-grams with the largest weights (ties by key), in key order."""
+    strength = np.round(np.abs(model.ngram_weights).max(axis=1), 6)
+    order = np.lexsort((model.ngram_keys, -strength))[:keep]
+    order.sort()  # the keys are sorted, so index order is key order
+    return model.ngram_keys[order], model.ngram_weights[order]
 
 
 def write_artifact(model: ClauseModel, threshold: float, out_dir: Path = MODEL_DIR) -> dict[str, Any]:
-    names, weights = prune(model)
+    keys, ngram_weights = prune(model)
+    extras = sorted(model.extra_index, key=model.extra_index.__getitem__)
+    weights = np.vstack([ngram_weights, model.extra_weights])
     out_dir.mkdir(parents=True, exist_ok=True)
     scale = float(np.abs(weights).max()) / 127.0
-    packed = np.round(weights / scale).astype(np.int8)
-    np.save(out_dir / "weights.npy", packed, allow_pickle=False)
-    (out_dir / "vocab.txt").write_text("\n".join(names), encoding="utf-8")
+    np.save(out_dir / "ngrams.npy", keys.astype(np.uint64), allow_pickle=False)
+    np.save(out_dir / "weights.npy", np.round(weights / scale).astype(np.int8), allow_pickle=False)
+    (out_dir / "extras.txt").write_text("\n".join(extras), encoding="utf-8")
     meta = {
         "about": "compliance clause classifier; rebuild with python -m tools.compliance_train",
         "classes": list(model.classes), "bias": [round(float(b), 6) for b in model.bias],
-        "scale": scale, "threshold": threshold, "max_n": MAX_N, "features": len(names),
+        "scale": scale, "threshold": threshold, "max_n": MAX_N, "ngrams": len(keys), "named_features": len(extras),
     }
     (out_dir / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return meta
@@ -231,10 +254,10 @@ def main(argv: list[str] | None = None) -> int:
     threshold = 0.6
     if "--no-cv" not in argv:
         threshold = choose_threshold(cross_validate(examples))
-    model, _ = fit(examples)
-    meta = write_artifact(model, threshold)
+    meta = write_artifact(fit(examples), threshold)
     size = sum(p.stat().st_size for p in MODEL_DIR.iterdir())
-    print(f"wrote {MODEL_DIR}: {meta['features']} features, threshold {threshold}, {size / 1e6:.2f} MB")
+    print(f"wrote {MODEL_DIR}: {meta['ngrams']} n-grams, {meta['named_features']} named features,"
+          f" threshold {threshold}, {size / 1e6:.2f} MB")
     return 0
 
 
