@@ -186,24 +186,24 @@ def calibrate(home: Path, min_answered: dict[str, float] | None = None) -> dict[
     if kb.embedder is not None:
         cosine_steps = [round(0.8 + 0.005 * i, 3) for i in range(0, 36)]
         zh = pick("zh", itertools.product(cosine_steps, bigram_steps),
-                  lambda r, c, b: (r.sentence or 0.0) >= c and r.bigram_cover >= b)
+                  lambda r, c, b: not r.absent and (r.sentence or 0.0) >= c and r.bigram_cover >= b)
         if zh:
             chosen["zh_word_coverage"] = 0.0
             chosen["zh_sentence_cosine"], chosen["zh_bigram_coverage"] = zh
     else:
         steps = [round(0.02 * i, 2) for i in range(5, 36)]
         zh = pick("zh", itertools.product(steps, bigram_steps),
-                  lambda r, a, b: r.evidence >= a and r.bigram_cover >= b)
+                  lambda r, a, b: not r.absent and r.evidence >= a and r.bigram_cover >= b)
         if zh:
             chosen["zh_word_coverage"], chosen["zh_bigram_coverage"] = zh
     untranslated_steps = [round(0.05 * i, 2) for i in range(1, 13)]
     if kb.embedder is not None:
         en = pick("en", itertools.product(untranslated_steps, [round(0.8 + 0.005 * i, 3) for i in range(0, 36)]),
-                  lambda r, t, c: r.untranslated < t and (r.sentence or 0.0) >= c)
+                  lambda r, t, c: not r.absent and r.untranslated < t and (r.sentence or 0.0) >= c)
         if en:
             chosen["en_untranslated"], chosen["en_sentence_cosine"] = en
     else:
-        en = pick("en", [(t,) for t in untranslated_steps], lambda r, t: r.untranslated < t)
+        en = pick("en", [(t,) for t in untranslated_steps], lambda r, t: not r.absent and r.untranslated < t)
         if en:
             chosen["en_untranslated"] = en[0]
     out = kb.index_dir / "calibration.json"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -22,8 +22,10 @@ from knowledge.retrieval import (
     LEXICAL_ONLY_THRESHOLDS,
     LexicalIndex,
     bigram_tokens,
+    entity_terms,
     fuse,
     index_text,
+    key_entities,
     word_tokens,
 )
 from knowledge.store import ChunkStore
@@ -65,6 +67,7 @@ class SearchResult:
     bigram_cover: float = 0.0  # the same for character bigrams (Chinese questions)
     untranslated: float = 0.0  # share of an English question's content words the corpus lacks
     sentence: float | None = None  # best single sentence's similarity (set by the answer check)
+    absent: list[str] = field(default_factory=list)  # named things of the question no top passage names
 
 
 @dataclass
@@ -362,14 +365,28 @@ class KnowledgeBase:
         th = self.thresholds()
         top = [self._position[h.chunk_id] for h in hits[:3]]
         word_cover = max((self._words.coverage(qw, i) for i in top), default=0.0)
+        absent = self._absent(key_entities(qw), top)
         if chinese:
             bigram_cover = max((self._bigrams.coverage(qb, i) for i in top), default=0.0)
             found = word_cover >= th["zh_word_coverage"] and bigram_cover >= th["zh_bigram_coverage"]
-            return SearchResult(hits, bool(hits) and found, word_cover, "zh", bigram_cover=bigram_cover)
+            return SearchResult(hits, bool(hits) and found and not absent, word_cover, "zh",
+                                bigram_cover=bigram_cover, absent=absent)
         # an English question whose content words the corpus has no translation for
         # (a company, a tax, a currency it never mentions) has no answer here
         found = word_cover >= th["en_word_coverage"] and untranslated < th["en_untranslated"]
-        return SearchResult(hits, bool(hits) and found, word_cover, "en", untranslated=untranslated)
+        return SearchResult(hits, bool(hits) and found and not absent, word_cover, "en",
+                            untranslated=untranslated, absent=absent)
+
+    def _absent(self, entities: list[str], top: list[int]) -> list[str]:
+        """The question's named things (platforms, programmes, acronyms) that none of the top
+        passages names: a question about Pinduoduo's subsidy programme is not answered by a
+        passage about Tmall's. A Latin acronym counts only when the corpus never uses it (an
+        acronym the playbooks use may be spelt out in the passage that answers)."""
+        assert self._words is not None
+        texts = [self._words.text(i) for i in top]
+        named = entity_terms()
+        return [e for e in entities if not any(e in t for t in texts)
+                and (e in named or not self._words.document_frequency(e))]
 
     def known(self, term: str) -> int:
         """How many passages use ``term`` (a word, or failing that its rarest bigram)."""

@@ -51,13 +51,25 @@ def _key(phrase: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def glossary() -> dict[str, list[str]]:
-    """English phrase → Chinese terms from the project's glossary and the KPI catalogue."""
-    out: dict[str, list[str]] = {}
+def _glossary_file() -> dict:
     path = _CORPUS / "glossary_en.yaml"
-    if path.exists():
-        for key, values in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).items():
-            out[_key(str(key))] = [str(v) for v in values]
+    return (yaml.safe_load(path.read_text(encoding="utf-8")) or {}) if path.exists() else {}
+
+
+@lru_cache(maxsize=1)
+def general_words() -> dict[str, list[str]]:
+    """Everyday English words and units → the Chinese the playbooks use for them (the
+    glossary's ``general`` section: translation aids, not trade terms)."""
+    return {_key(str(k)): [str(v) for v in values] for k, values in (_glossary_file().get("general") or {}).items()}
+
+
+@lru_cache(maxsize=1)
+def glossary() -> dict[str, list[str]]:
+    """English trade phrase → Chinese terms from the project's glossary and the KPI catalogue."""
+    out: dict[str, list[str]] = {}
+    for key, values in _glossary_file().items():
+        if key != "general":
+            out[str(key).lower()] = [str(v) for v in values]
     try:
         from knowledge.kpis import load_kpis
 
@@ -65,7 +77,7 @@ def glossary() -> dict[str, list[str]]:
             zh = [n for n in [kpi.name, *kpi.aliases] if re.search(r"[\u4e00-\u9fff]", n or "")]
             for en in [kpi.name_en, *kpi.aliases]:
                 if en and not re.search(r"[\u4e00-\u9fff]", en):
-                    entry = out.setdefault(_key(en), [])
+                    entry = out.setdefault(en.lower(), [])
                     entry += [z for z in zh[:3] if z not in entry]
     except Exception:  # the KPI file is validated by its own loader; search must not fail on it
         pass
@@ -80,6 +92,12 @@ class Sense:
 
     word: str
     rank: int
+
+
+@lru_cache(maxsize=1)
+def _terms() -> dict[str, list[str]]:
+    """The glossary keyed as questions are split (hyphens as spaces)."""
+    return {_key(k): v for k, v in glossary().items()}
 
 
 @lru_cache(maxsize=1)
@@ -133,12 +151,12 @@ def _senses(phrase_words: list[str]) -> tuple[list[Sense], bool]:
     """The glossary's words for a phrase (its own order, and True), else CC-CEDICT's
     senses; the last word is also tried in its dictionary forms. Only the glossary has
     phrases that start with a function word (``how long``)."""
-    gl, dictionary = glossary(), cedict()
+    gl, general, dictionary = _terms(), general_words(), cedict()
     head = " ".join(phrase_words[:-1])
     for last in _base_forms(phrase_words[-1]):
         phrase = f"{head} {last}".strip()
-        if phrase in gl:
-            return [Sense(w, 0) for w in gl[phrase]], True
+        if phrase in gl or phrase in general:
+            return [Sense(w, 0) for w in gl.get(phrase) or general[phrase]], True
         if phrase_words[0] not in _STOP and phrase in dictionary:
             return dictionary[phrase], False
     return [], False

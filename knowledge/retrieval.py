@@ -61,6 +61,23 @@ def _extra_terms() -> list[str]:
         return []
 
 
+@lru_cache(maxsize=1)
+def entity_terms() -> frozenset[str]:
+    """Named things of the user dictionary (tag ``nz``): platforms and their programmes."""
+    path = _CORPUS / "userdict.jieba"
+    if not path.exists():
+        return frozenset()
+    rows = [line.split() for line in path.read_text(encoding="utf-8").splitlines()]
+    return frozenset(r[0].lower() for r in rows if len(r) == 3 and r[2] == "nz")
+
+
+def key_entities(tokens: list[str]) -> list[str]:
+    """The words of a question that name something: a platform or programme, or a Latin
+    acronym or name (DSR, SLA, Shopee). A passage that answers the question names them too."""
+    names = entity_terms()
+    return list(dict.fromkeys(t for t in tokens if t in names or re.fullmatch(r"[a-z][a-z0-9+]+", t)))
+
+
 def word_tokens(text: str) -> list[str]:
     """jieba words (Chinese) and lowercase words (Latin), stop words removed."""
     out: list[str] = []
@@ -107,6 +124,10 @@ class LexicalIndex:
         if not self._n or not known:
             return np.zeros(self._n, dtype=np.float32)
         return np.asarray(self._bm25.get_scores(known), dtype=np.float32)
+
+    def text(self, doc: int) -> str:
+        """The lowercase text a document was indexed from ('' when not kept)."""
+        return self._texts[doc] if self._texts is not None else ""
 
     def document_frequency(self, token: str) -> int:
         return self._df.get(token, 0)

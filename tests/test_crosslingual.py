@@ -44,3 +44,39 @@ def test_base_forms(word: str, form: str) -> None:
 
 def test_content_words_drop_function_words() -> None:
     assert content_words("What is the refund policy of the shop?") == ["refund", "policy", "shop"]
+
+
+def _vocab(words: dict[str, int]):  # type: ignore[no-untyped-def]
+    return lambda w: words.get(w, 0)
+
+
+def test_phrases_are_translated_before_their_words() -> None:
+    out = expand("How far did the cold-chain damage rate drop?",
+                 _vocab({"冷链": 3, "货损率": 2, "下降": 40, "寒冷": 1, "链条": 1}))
+    assert "冷链" in out and "货损率" in out
+    assert "寒冷" not in out and "链条" not in out
+
+
+def test_central_dictionary_senses_beat_late_ones() -> None:
+    from knowledge.crosslingual import Sense, _choose
+
+    senses = [Sense("店铺", 0), Sense("字号", 5), Sense("商店", 1)]
+    assert _choose(senses, _vocab({"店铺": 10, "字号": 50, "商店": 2}), 2) == ["店铺", "商店"]
+
+
+def test_units_and_general_words_translate() -> None:
+    vocab = _vocab({"天": 90, "小时": 40, "新": 60, "店铺": 20})
+    assert {"天", "小时", "新", "店铺"} <= set(expand("How many hours a day does a new shop open?", vocab))
+
+
+def test_untranslated_words_the_corpus_uses_are_kept() -> None:
+    kept: list[str] = []
+    expand("How did NPS change?", _vocab({"nps": 4, "变化": 10}), kept=kept)
+    assert kept == ["nps"]
+
+
+def test_general_words_are_not_trade_terms() -> None:
+    from knowledge.crosslingual import general_words, glossary
+
+    assert "day" in general_words() and "day" not in glossary()
+    assert "cold chain" in glossary()
