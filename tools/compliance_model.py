@@ -3,8 +3,7 @@
 The rule engine is precise but only knows the wordings it was written for. This module splits the
 normalised text into clauses and scores each with a linear model (character 1–3-grams of the
 clause, the product category, and the edges of the neighbouring clauses) trained by
-``python -m tools.compliance_train``. Inference needs numpy only (n-grams up to 3 characters, packed
-in 63 bits); the weights ship in
+``python -m tools.compliance_train``. Inference needs numpy only; the weights ship in
 ``knowledge/corpus/compliance/model/`` and are loaded once.
 
 >>> text = "这款茶喝了三个月，我的高血压好了"
