@@ -183,9 +183,11 @@ def load_model(model_dir: Path = MODEL_DIR) -> ClauseModel:
     )
 
 
-def score_clauses(text: str, category: str | None, model: ClauseModel) -> tuple[NormalizedText, list[Clause], np.ndarray]:
-    """Every clause of the text with its class probabilities (for training-time evaluation too)."""
-    norm = normalize(text)
+def score_clauses(
+    text: str, category: str | None, model: ClauseModel, norm: NormalizedText | None = None
+) -> tuple[NormalizedText, list[Clause], np.ndarray]:
+    """Every clause of the text with its class probabilities."""
+    norm = normalize(text) if norm is None else norm
     clauses = split_clauses(norm)
     if not clauses:
         return norm, clauses, np.zeros((0, len(model.classes)), dtype=np.float32)
@@ -193,17 +195,23 @@ def score_clauses(text: str, category: str | None, model: ClauseModel) -> tuple[
 
 
 def classify(
-    text: str, category: str | None = None, *, threshold: float | None = None, model_dir: Path = MODEL_DIR
+    text: str,
+    category: str | None = None,
+    *,
+    threshold: float | None = None,
+    norm: NormalizedText | None = None,
+    model_dir: Path = MODEL_DIR,
 ) -> list[ClauseHit]:
     """Clauses whose probability of breaking some rule is at least ``threshold``, with the likeliest category.
 
     The default threshold is the one chosen at training time for few false alarms on compliant copy.
+    ``norm`` is ``normalize(text)`` when the caller has it already (the rule engine does).
     """
     if not text or not text.strip():
         return []
     model = load_model(model_dir)
     cut = model.threshold if threshold is None else threshold
-    norm, clauses, probs = score_clauses(text, category, model)
+    norm, clauses, probs = score_clauses(text, category, model, norm)
     none_col = model.classes.index(NONE)
     violation = 1.0 - probs[:, none_col] if len(clauses) else np.zeros(0)
     hits = []
