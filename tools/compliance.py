@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -27,6 +28,7 @@ Severity = Literal["block", "warn", "info"]
 Verdict = Literal["pass", "warn", "block"]
 
 MODEL_RULE_ID = "MODEL"
+CLASSIFIER_RULE_ID = "CLASSIFIER"
 _MODEL_BASIS = "模型复核提出，需人工确认适用条款"
 
 
@@ -42,7 +44,9 @@ class ComplianceFinding(BaseModel):
     basis: str
     explanation: str
     suggestion: str
-    source: Literal["rules", "model"] = "rules"
+    source: Literal["rules", "classifier", "model"] = Field(
+        "rules", description="rules: a rule matched; classifier: the offline clause classifier (warn, to confirm); "
+        "model: the LLM's second pass (warn, to confirm)")
 
 
 class ComplianceReport(BaseModel):
@@ -120,8 +124,13 @@ def _rewrite(text: str, findings: list[ComplianceFinding], replacements: dict[st
     return "".join(out)
 
 
-def check_text(text: str, category: str | None = None, *, rules_dir: Path | None = None) -> ComplianceReport:
-    """Check one ad text; ``category`` is a product-category id such as ``cosmetics`` or ``food``."""
+def check_text(text: str, category: str | None = None, *, rules_dir: Path | None = None,
+               classifier: bool = True) -> ComplianceReport:
+    """Check one ad text; ``category`` is a product-category id such as ``cosmetics`` or ``food``.
+
+    Besides the rules, the clause classifier (``tools.compliance_model``) may add ``warn`` findings
+    for clauses no rule matched; ``classifier=False`` leaves them out.
+    """
     if not isinstance(text, str) or not text.strip():
         raise InputError("the text to check is empty", hint="pass the ad copy, e.g. zhanggui check \"全网最低价\"")
     product = resolve_category(category, rules_dir)
@@ -138,10 +147,43 @@ def check_text(text: str, category: str | None = None, *, rules_dir: Path | None
                 suggestion=_suggestion(rule), source="rules",
             )
         )
+    if classifier:
+        findings = sorted(findings + _classifier_findings(text, product, norm, findings, rules_dir),
+                          key=lambda f: (f.start, f.end))
     return ComplianceReport(
         verdict=_verdict(findings), findings=findings,
         rewrite=_rewrite(text, findings, engine.replacements),
     )
+
+
+def _classifier_findings(text: str, product: str, norm: Any, findings: list[ComplianceFinding],
+                         rules_dir: Path | None) -> list[ComplianceFinding]:
+    """Clauses the classifier thinks break a rule and no rule finding touches, as ``warn`` findings."""
+    from tools.compliance_model import classify
+
+    basis = _category_basis(rules_dir)
+    names = _rules(rules_dir).finding_categories
+    out = []
+    for hit in classify(text, product, norm=norm):
+        if any(f.start < hit.end and f.end > hit.start for f in findings):
+            continue  # a rule already speaks for this clause, with its exact span and article
+        out.append(ComplianceFinding(
+            start=hit.start, end=hit.end, span=text[hit.start:hit.end], rule_id=CLASSIFIER_RULE_ID,
+            category=hit.category, severity="warn", basis=basis.get(hit.category, ""),
+            explanation=f"没有规则直接命中，但统计分类器认为这句话像“{names.get(hit.category, hit.category)}”"
+                        f"（概率 {hit.probability:.2f}），请人工确认。",
+            suggestion="请人工复核：如属实，删除或改为有依据、不承诺效果的客观描述", source="classifier"))
+    return out
+
+
+@lru_cache(maxsize=4)
+def _category_basis(rules_dir: Path | None) -> dict[str, str]:
+    """The legal basis of each finding category: that of its first blocking rule."""
+    out: dict[str, str] = {}
+    for rule in _rules(rules_dir).rules:
+        if rule.severity == "block" and rule.basis:
+            out.setdefault(rule.category, rule.basis)
+    return out
 
 
 def add_model_findings(

@@ -160,9 +160,12 @@ class ClauseModel:
         named = [(row, idx) for row, names in enumerate(feats.extras) for idx in map(lookup, names) if idx is not None]
         rows = np.concatenate([feats.key_clause[hit], np.array([r for r, _ in named], dtype=np.int64)])
         weights = np.concatenate([self.ngram_weights[pos[hit]], self.extra_weights[[i for _, i in named]]])
-        mix = np.zeros((n_clauses, len(rows)), dtype=np.float32)
-        mix[rows, np.arange(len(rows))] = 1.0 / np.sqrt(np.maximum(feats.totals, 1))[rows]
-        scores = mix @ weights + self.bias
+        # each clause's score: the sum of its features' weights, scaled by its feature count (memory
+        # stays proportional to the features, also for a 1 MB text)
+        scale = (1.0 / np.sqrt(np.maximum(feats.totals, 1))).astype(np.float32)
+        contrib = weights * scale[rows][:, None]
+        scores = np.stack([np.bincount(rows, weights=contrib[:, c], minlength=n_clauses)
+                           for c in range(self.bias.size)], axis=1).astype(np.float32) + self.bias
         scores -= scores.max(axis=1, keepdims=True)
         exp = np.exp(scores)
         return exp / exp.sum(axis=1, keepdims=True)

@@ -32,8 +32,10 @@ FOLDS = 5
 KEEP_FEATURES = 60_000
 THRESHOLDS = (0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 # the threshold shipped: the lowest one whose cross-validated share of flagged compliant texts
-# (rule engine plus classifier) stays at or under this
-MAX_FLAGGED = 0.05
+# (rule engine plus classifier) stays at or under this. Unseen copy gets flagged more often than
+# cross-validation shows (the rules alone flag up to a tenth of fresh compliant texts), so the
+# classifier's own share is kept small.
+MAX_FLAGGED = 0.03
 
 Span = tuple[int, int, str]  # start, end (original offsets), category
 
@@ -251,7 +253,7 @@ def main(argv: list[str] | None = None) -> int:
     examples = [examples_of(c) for c in load_cases()]
     labels = Counter(y for ex in examples for y in ex.labels)
     print(f"{len(examples)} texts, {sum(labels.values())} clauses: {dict(sorted(labels.items()))}")
-    threshold = 0.6
+    threshold = 0.7  # what the cross-validation chose last time
     if "--no-cv" not in argv:
         threshold = choose_threshold(cross_validate(examples))
     meta = write_artifact(fit(examples), threshold)
