@@ -20,6 +20,7 @@ from knowledge.kpis import SemanticLayer, load_semantic_layer
 from tools.demo_data import load_profile, read_dimension
 from tools.question_screen import ambiguity, screen
 from tools.question_time import NUM, TimeHit, add_months, cn_int, find_times, previous_period
+from tools.question_words import counted_noun, inverted_exclusions, listed_metrics, unpaid_included
 from tools.semantic import Comparison, Filter, OrderBy, SemanticQuery, Threshold, TimeRange
 
 MAX_QUESTION_CHARS = 2000
@@ -50,6 +51,7 @@ _THRESH_OPS = [(r"不低于|不少于|至少|大于等于|>=|≥|no less than|at
 # "3万以上" / "1万以下": the operator follows the number
 _THRESH_POST = [(r"及以上|或以上|以上|及更多|or more|and above", ">="), (r"及以下|或以下|以下|or less|and below", "<=")]
 _NUMBER = r"(\d+(?:\.\d+)?)\s*(万|w|千|k|%|％)?"
+_THRESH_VERBS = r"接待了?|有|达到了?|卖出了?|卖了|买了|下了|收到了?|拿到了?|获得了?|have|had|received"  # "至少接待50个会话"
 
 
 @dataclass
@@ -177,6 +179,12 @@ def _find_all(text: str, surface: str) -> list[int]:
 
 def _mask(text: str, start: int, end: int) -> str:
     return text[:start] + "\x00" * (end - start) + text[end:]
+
+
+def _mask_spans(text: str, spans: list[tuple[int, int]]) -> str:
+    for start, end in spans:
+        text = _mask(text, start, end)
+    return text
 
 
 def _campaigns(text: str, today: dt.date, vocab: Vocab) -> tuple[str, list[TimeHit]]:
@@ -382,6 +390,8 @@ def parse_question(question: str, today: dt.date | None = None, layer: SemanticL
         found = _scan(text, only)[:1] or _scan(text, Vocab(vocab.fallback, {}, [], []))[:1]
         matches = sorted(matches + found, key=lambda m: m.start)
     metrics = list(dict.fromkeys(m.key for m in matches if m.kind == "metric"))
+    metrics = listed_metrics(metrics, [(m.start, m.end) for m in matches if m.kind == "metric"], text, layer)
+    metrics = unpaid_included(metrics, text, layer)
     params: dict[str, int] = {}
     notes: list[str] = [f"只统计订单金额 {f.op} {f.values[0]} 元的订单（按单笔订单判断，不是合计）" for f in row_filters]
     days_n = re.search(rf"{NUM}\s*(?:天|日|days?)", text)
@@ -415,13 +425,17 @@ def parse_question(question: str, today: dt.date | None = None, layer: SemanticL
     ops = "|".join(p for p, _ in _THRESH_OPS)
     post = "|".join(p for p, _ in _THRESH_POST)
     found = [(m, next(o for p, o in _THRESH_OPS if re.fullmatch(p, m.group(1))), m.group(2), m.group(3))
-             for m in re.finditer(rf"({ops})\s*{_NUMBER}", text)]
+             for m in re.finditer(rf"({ops})\s*(?:{_THRESH_VERBS})?\s*{_NUMBER}", text)]
     found += [(m, next(o for p, o in _THRESH_POST if re.fullmatch(p, m.group(3))), m.group(1), m.group(2))
               for m in re.finditer(rf"(?<![\d.]){_NUMBER}\s*({post})", text)]
+    threshold_spans: list[tuple[int, int]] = []
     for m, op, num, unit in found:
+        op = inverted_exclusions(text, m.span(), op)
         near = [x for x in matches if x.kind == "metric" and (0 <= m.start() - x.end <= 6 or 0 <= x.start - m.end() <= 4)]
-        if near:
-            kpi = layer.kpi(near[0].key)
+        counted = counted_noun(text, m.span(), layer)
+        if near or counted:
+            kpi = layer.kpi(counted or near[0].key)
+            threshold_spans.append(m.span())
             thresholds.append(Threshold(metric=kpi.id, op=op, value=_number(num, unit, kpi.format == "ratio")))
             if kpi.id not in metrics:
                 metrics.append(kpi.id)
@@ -530,7 +544,7 @@ def parse_question(question: str, today: dt.date | None = None, layer: SemanticL
         elif re.search(_GROWTH, text) or sup:
             field = f"{target}_growth"
     n = re.search(rf"(?:前|top|best|排名前|倒数|最.{{0,6}}?的)\s*{NUM}(?!\s*[级线])\s*(?:名|个|位|大|款|家|条|项|天|种)?|{NUM}\s*(?:个|家|款|位|名|大)|"
-                  rf"\b(?:top|best)\s+({_EN_COUNT})\b", text)
+                  rf"\b(?:top|best|which)\s+({_EN_COUNT}|\d+)\b", _mask_spans(text, threshold_spans))
     if dims and (sup or re.search(rf"前\s*{NUM}|top\s*\d|{_DESC_ORDER}|{_ASC_ORDER}|{_SLOW_ORDER}|{_FAST_ORDER}", text)):
         order.append(OrderBy(field=field, descending=desc, nulls_first=desc and target == "inventory_days"))
         if n and (sup or re.search(r"前|top", n.group(0))):

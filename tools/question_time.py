@@ -105,6 +105,7 @@ def find_times(text: str, today: dt.date) -> list[TimeHit]:
     def point(y: str | None, mo: str, d: str, raw: str) -> dt.date:
         return make_date(int(y) if y else today.year, cn_int(mo), cn_int(d), raw)
 
+    _holidays(text, today, add)
     date_pat = r"(?:(\d{4})\s*[年\-/.])?\s*(\d{1,2})\s*[月\-/.]\s*(\d{1,2})\s*[日号]?"
     for m in re.finditer(rf"(?:from\s+|between\s+)?{date_pat}\s*(?:到|至|~|-|—|to|and|until)\s*{date_pat}", text):
         a = point(m.group(1), m.group(2), m.group(3), m.group(0))
@@ -216,7 +217,7 @@ def find_times(text: str, today: dt.date) -> list[TimeHit]:
     q_start = dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
     # weekdays: 上周六 / 本周三 / 周五 (the latest one before today) / last saturday
     wd = r"([一二三四五六日天1-7])"
-    for m in re.finditer(rf"(上上|上|本|这)?(?:个)?(?:周|星期|礼拜){wd}(?!均)|\b(last|this)\s+({EN_DAYS})\b", text):
+    for m in re.finditer(rf"(上上|上|本|这)?(?:个)?(?:周|星期|礼拜){wd}(?![均共直])|\b(last|this)\s+({EN_DAYS})\b", text):
         if m.start() and text[m.start() - 1] == "每":
             continue
         idx = (EN_DAYS.split("|").index(m.group(4)) if m.group(4) else "一二三四五六日".find(m.group(2).replace("天", "日"))
@@ -250,6 +251,25 @@ def find_times(text: str, today: dt.date) -> list[TimeHit]:
             add(m, start, end, "relative")
     hits.sort(key=lambda h: h.start)
     return [_ten_days(h, text, today) for h in hits]
+
+
+# Public holidays on fixed dates: (pattern, month, first day, days). "国庆7天" is the 10-01..10-07 break.
+_HOLIDAYS = [(r"国庆(?:节|假期|长假|黄金周)?(?:\s*(?:7|七)\s*天)?(?:假期|期间)?|十一黄金周|十一长假|national day", 10, 1, 7),
+             (r"劳动节|五一(?:假期|长假|期间)|may day", 5, 1, 5), (r"元旦(?:假期|当天)?|new year's day", 1, 1, 1)]
+
+
+def _holidays(text: str, today: dt.date, add) -> None:  # noqa: ANN001
+    """国庆 / 五一 / 元旦 of the year named before them, else the latest one that has begun."""
+    for pat, month, day, days in _HOLIDAYS:
+        for m in re.finditer(rf"(?:(\d{{4}})\s*年?|(今年|去年))?\s*的?\s*(?:{pat})", text):
+            if m.group(1):
+                year = int(m.group(1))
+            elif m.group(2):
+                year = today.year - (m.group(2) == "去年")
+            else:
+                year = today.year if dt.date(today.year, month, day) < today else today.year - 1
+            start = dt.date(year, month, day)
+            add(m, start, start + dt.timedelta(days=days))
 
 
 def _ten_days(h: TimeHit, text: str, today: dt.date) -> TimeHit:
