@@ -52,3 +52,24 @@ def test_which_n_in_english_is_a_limit():
 ])
 def test_ratios_and_counts_show_their_parts(question, column):
     assert column in compile_query(parse_question(question, TODAY))
+
+
+@pytest.mark.parametrize("question, dimension", [
+    ("上个月平均首响多少秒？售前售后分开看", "session_type"),
+    ("10月仅退款和退货退款分别退了多少钱", "refund_type"),
+    ("玻尿酸补水面膜5片装和10片装上个月分开看销量", "sku_spec"),
+])
+def test_listed_values_split_the_rows(question, dimension):
+    sq = parse_question(question, TODAY)
+    assert sq.dimensions == [dimension]
+
+
+@pytest.mark.parametrize("question", ["哪个渠道表现最好", "帮我算一下利润率", "Which product performed best last month?"])
+def test_vague_measures_are_asked_back(question):
+    from agent.errors import RefusedError
+    with pytest.raises(RefusedError):
+        parse_question(question, TODAY)
+
+
+def test_refund_type_rows_carry_their_chinese_name():
+    assert "退货退款" in compile_query(parse_question("上个月按退款类型的退款金额", TODAY))

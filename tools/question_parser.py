@@ -41,7 +41,7 @@ _DECLINE = r"下降|下跌|跌幅|减少|decline|drop|decrease"
 _PER_DAY = r"日均|平均每天|每天平均|平均每日|每日平均|平均一天|一天平均|\baverage daily\b|\bdaily average\b|\bper day on average\b"
 _TOTAL = r"全店|整体|总体|总的|全部|全渠道|所有渠道|大盘|\btotal\b|\boverall\b|whole shop"
 _SHARE = r"占比|比重|份额|占多少|占多大|占几成|占百分之|\bshare\b|proportion|\bpercentage\b|what percent\b"
-_SPLIT = r"分别|各自|对比|比较|各是|各为|各有|各占|各多少|compare|respectively|each of|\bvs\b\.?|versus"
+_SPLIT = r"分别|各自|对比|比较|各是|各为|各有|各占|各多少|各\S{1,3}?了?多少|分开|拆开|区分|分成|compare|respectively|each of|\bvs\b\.?|versus"
 _RATIO_WORDS = r"比例|百分比|多少成|几成"  # "女性买家的比例": a counted slice's share of the whole
 _EN_COUNT = r"one|two|three|four|five|six|seven|eight|nine|ten"
 _NEGATE = r"除了|除去|除(?!以)|不含|不包括|不算|排除|剔除|excluding|except|other than|非"
@@ -106,6 +106,9 @@ def _vocab(layer_key: int) -> Vocab:
                       ("brand", "brand"), ("spu", "spu"), ("sku", "sku")):
         for row in prods.rows:
             values.setdefault(normalize(row[col[c]]), (dim_id, row[col[c]]))
+    for row in prods.rows:  # "30ml和50ml分开看": specs with a size or count in them, not bare words like 大号
+        if re.search(r"\d", row[col["sku_spec"]]):
+            values.setdefault(normalize(row[col["sku_spec"]]), ("sku_spec", row[col["sku_spec"]]))
     for row in read_dimension("dim_channel").rows:
         values.setdefault(normalize(row[1]), ("channel", row[1]))
     prof = load_profile()
@@ -453,10 +456,11 @@ def parse_question(question: str, today: dt.date | None = None, layer: SemanticL
             if m.value not in filters[(m.key, neg)]:
                 filters[(m.key, neg)].append(m.value)
     dims: list[str] = []
+    listed_values = any(len(v) > 1 and not neg for (_, neg), v in filters.items())  # "售前和售后分开" splits by them
     for m in matches:
         if m.kind == "dim" and m.key not in dims:
             listed = re.search(rf"的\s*{re.escape(text[m.start:m.end])}\s*(有哪些|是哪些|都有哪些|是什么|[?？。]|$)", text)
-            if (m.strong or ranking or split or thresholds or listed) and not any(k == m.key for k, _ in filters):
+            if (m.strong or ranking or (split and not listed_values) or thresholds or listed) and not any(k == m.key for k, _ in filters):
                 dims.append(m.key)
     for (dim, neg), vals in filters.items():
         if (split or ranking) and len(vals) > 1 and not neg and dim not in dims:
