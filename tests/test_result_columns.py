@@ -66,3 +66,10 @@ def test_a_companion_from_other_rows_is_left_out(wh: Path) -> None:
     # units come from order items, not orders: GMV of one channel shows orders, not units
     result = ask(wh, "昨天抖音卖了多少钱")
     assert "paid_orders" in result.columns and "paid_units" not in result.columns
+
+
+def test_a_share_comes_with_the_total_it_is_of(wh: Path) -> None:
+    result = ask(wh, "上个月女性买家贡献的GMV占比多少")
+    r = dict(zip(result.columns, result.rows[0]))
+    assert len(result.rows) == 1 and r["gmv_total"] > r["gmv"]
+    assert abs(r["gmv_share"] - r["gmv"] / r["gmv_total"]) < 1e-4

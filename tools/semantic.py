@@ -277,7 +277,9 @@ class _Compiler:
             grains = [d for d in sq.dimensions if self.layer.dimensions[d].grain]
             part = f"PARTITION BY {', '.join(grains)}" if grains and len(grains) < len(sq.dimensions) else ""
             ctes.append(("base", select))
-            select = f"SELECT base.*, ROUND(1.0 * {m} / NULLIF(SUM({m}) OVER ({part}), 0), 4) AS {m}_share FROM base"
+            # the total the share is of is shown beside it
+            select = (f"SELECT base.*, SUM({m}) OVER ({part}) AS {m}_total,"
+                      f" ROUND(1.0 * {m} / NULLIF(SUM({m}) OVER ({part}), 0), 4) AS {m}_share FROM base")
         select = self.with_descriptions(select, ctes)
         ctes.append(("result", select))
         sql = "WITH " + ",\n".join(f"{n} AS ({s})" for n, s in ctes) + "\nSELECT * FROM result"
