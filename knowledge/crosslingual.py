@@ -29,7 +29,8 @@ _STOP = set(
     "being does doing like just very really".split()
 )
 _WORD = re.compile(r"[a-z0-9][a-z0-9'/-]*")
-_MAX_PHRASE = 3
+_MAX_PHRASE = 3  # CC-CEDICT glosses kept
+_MAX_CURATED = 4  # glossary and KPI phrases ("return on ad spend")
 
 
 def _base_forms(word: str) -> list[str]:
@@ -177,7 +178,7 @@ def _translate_at(words: list[str], i: int, known: Callable[[str], int], limit: 
     words. A glossary phrase is taken even when the corpus lacks all its words (a named
     fee or programme the playbooks never mention); a dictionary phrase the corpus lacks
     gives way to its shorter parts."""
-    for n in range(min(_MAX_PHRASE, len(words) - i), 0, -1):
+    for n in range(min(_MAX_CURATED, len(words) - i), 0, -1):
         senses, curated = _senses(words[i : i + n])
         chosen = _choose(senses, known, limit)
         if chosen or (curated and senses):

@@ -80,3 +80,16 @@ def test_general_words_are_not_trade_terms() -> None:
 
     assert "day" in general_words() and "day" not in glossary()
     assert "cold chain" in glossary()
+
+
+def test_four_word_glossary_phrases_beat_their_first_word() -> None:
+    vocab = {"投产比": 8, "ROI": 20, "退货": 40, "花费": 6}
+    words = expand("What is the return on ad spend on Douyin?", lambda w: vocab.get(w, 0))
+    assert "投产比" in words and "退货" not in words
+
+
+def test_operations_shorthand_and_rollout_terms_translate() -> None:
+    vocab = {"运营": 50, "试点": 4, "逐步推广": 2, "首页": 9, "改版": 3, "埋点": 2, "延迟": 3}
+    words = expand("Is a staged rollout set for the ops homepage redesign, and what latency "
+                   "does event tracking need?", lambda w: vocab.get(w, 0))
+    assert {"试点", "运营", "首页", "改版", "埋点", "延迟"} <= set(words)
