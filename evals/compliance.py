@@ -29,6 +29,9 @@ DATASETS = {
     # fresh batches, each scored before any rule was changed for it (the "before" figures are
     # in the history); afterwards kept as regression cases
     "blind": REPO / "evals" / "datasets" / "compliance_blind.jsonl",
+    # later fresh batches (rounds 16-23), written by someone who saw neither rules nor code and never
+    # tuned on: rounds 16-18 chose the classifier's threshold, 19-23 are the test
+    "fresh": REPO / "evals" / "datasets" / "compliance_fresh.jsonl",
 }
 TARGETS = {"span_recall": 0.85, "compliant_flagged": 0.10, "category_accuracy": 0.80}
 
