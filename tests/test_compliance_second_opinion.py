@@ -53,3 +53,14 @@ def test_a_megabyte_of_clauses_is_scored_in_bounded_memory() -> None:
     text = "用了半个月，脖子上的细纹几乎看不出来了。" * 50_000  # ~3 MB of UTF-8, 100,000 clauses
     report = check_text(text, "food")
     assert [f.source for f in report.findings] == ["classifier"] * 50_000
+
+
+def test_the_classifier_artifact_is_not_ingested_as_knowledge(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from pathlib import Path
+
+    from knowledge.base import KnowledgeBase
+
+    rules = Path(__file__).resolve().parents[1] / "knowledge" / "corpus" / "compliance"
+    report = KnowledgeBase(tmp_path / "home", None).ingest([rules])
+    assert report.added and all(Path(p).suffix == ".yaml" for p in report.added)
+    assert not any("model" in Path(p).parts for p in report.added)

@@ -173,10 +173,10 @@ class ClauseModel:
 
 @lru_cache(maxsize=4)
 def load_model(model_dir: Path = MODEL_DIR) -> ClauseModel:
-    """Read the shipped artifact once: meta.json, ngrams.npy (sorted keys), extras.txt and weights.npy."""
+    """Read the shipped artifact once: meta.json, ngrams.npy (sorted keys), extras.npy and weights.npy."""
     meta = json.loads((model_dir / "meta.json").read_text(encoding="utf-8"))
     keys = np.load(model_dir / "ngrams.npy")
-    extras = (model_dir / "extras.txt").read_text(encoding="utf-8").split("\n")
+    extras = [str(e) for e in np.load(model_dir / "extras.npy")]
     weights = np.load(model_dir / "weights.npy").astype(np.float32) * np.float32(meta["scale"])
     return ClauseModel(
         ngram_keys=keys, ngram_weights=weights[: len(keys)],

@@ -238,7 +238,8 @@ def write_artifact(model: ClauseModel, threshold: float, out_dir: Path = MODEL_D
     scale = float(np.abs(weights).max()) / 127.0
     np.save(out_dir / "ngrams.npy", keys.astype(np.uint64), allow_pickle=False)
     np.save(out_dir / "weights.npy", np.round(weights / scale).astype(np.int8), allow_pickle=False)
-    (out_dir / "extras.txt").write_text("\n".join(extras), encoding="utf-8")
+    # a .npy, not a .txt: the knowledge base ingests text files under knowledge/corpus
+    np.save(out_dir / "extras.npy", np.array(extras, dtype=str))
     meta = {
         "about": "compliance clause classifier; rebuild with python -m tools.compliance_train",
         "classes": list(model.classes), "bias": [round(float(b), 6) for b in model.bias],
