@@ -57,7 +57,7 @@ def test_ratios_and_counts_show_their_parts(question, column):
 @pytest.mark.parametrize("question, dimension", [
     ("上个月平均首响多少秒？售前售后分开看", "session_type"),
     ("10月仅退款和退货退款分别退了多少钱", "refund_type"),
-    ("玻尿酸补水面膜5片装和10片装上个月分开看销量", "sku_spec"),
+    ("玻尿酸补水面膜5片装和10片装上个月分开看销量", "sku"),  # one row per SKU, its spec shown beside it
 ])
 def test_listed_values_split_the_rows(question, dimension):
     sq = parse_question(question, TODAY)

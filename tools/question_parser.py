@@ -40,9 +40,14 @@ _GROWTH = r"增长|增速|涨幅|涨了|增幅|提升|growth|grew|increase"
 _DECLINE = r"下降|下跌|跌幅|减少|decline|drop|decrease"
 _PER_DAY = r"日均|平均每天|每天平均|平均每日|每日平均|平均一天|一天平均|\baverage daily\b|\bdaily average\b|\bper day on average\b"
 _TOTAL = r"全店|整体|总体|总的|全部|全渠道|所有渠道|大盘|\btotal\b|\boverall\b|whole shop"
-_SHARE = r"占比|比重|份额|占多少|占多大|占几成|占百分之|\bshare\b|proportion|\bpercentage\b|what percent\b"
+_SHARE = r"占.{0,4}?(?:多少|几成|比例|百分之)|占比|比重|份额|占多少|占多大|占几成|占百分之|\bshare\b|proportion|\bpercentage\b|what percent\b"
 _SPLIT = r"分别|各自|对比|比较|各是|各为|各有|各占|各多少|各\S{1,3}?了?多少|分开|拆开|区分|分成|compare|respectively|each of|\bvs\b\.?|versus"
 _RATIO_WORDS = r"比例|百分比|多少成|几成"  # "女性买家的比例": a counted slice's share of the whole
+_NOW = r"现在|目前|当前|眼下|此刻|最新|实时|截至目前|截止目前|还剩|剩余|\bnow\b|currently|\bcurrent\b|latest|right now|on hand today"
+_RETURNED = r"还有?(?:在)?(?:购买|买|下单|复购)|还在买|回来买|又来买|再来买|回头买|又买|又下单|再买|再次购买|回购|复购|留存|came back|bought again|still buying|retention"
+_NEXT_MONTH = r"次月|下个月|下一个月|第二个月|next month|following month|month after"
+_SLOW_RESPONSE = (r"(?:首响|首次响应|响应|回复)[^,，。?？;；]{0,8}?(?:超过|大于|多于|高于|慢于|超出|长于|over|more than|longer than)\s*"
+                  r"(\d+(?:\.\d+)?)\s*(秒|s\b|seconds?|分钟|min(?:ute)?s?)")
 _EN_COUNT = r"one|two|three|four|five|six|seven|eight|nine|ten"
 _NEGATE = r"除了|除去|除(?!以)|不含|不包括|不算|排除|剔除|excluding|except|other than|非"
 _THRESH_OPS = [(r"不低于|不少于|至少|大于等于|>=|≥|no less than|at least", ">="), (r"超过|高于|大于|多于|>|more than|greater than|over|above", ">"),
@@ -134,7 +139,7 @@ def _vocab(layer_key: int) -> Vocab:
     for row in read_dimension("dim_campaign").rows:
         campaigns.setdefault(row[0].split("_")[0], []).append((row[0], row[4], row[5], row[1]))
     words = [(normalize(w), prefix) for prefix, ws in layer.value_aliases.get("campaign_window", {}).items() for w in ws]
-    entries.sort(key=lambda e: -len(e[0]))
+    entries.sort(key=lambda e: (-len(e[0]), e[1] != "dim"))  # "各一级类目销售额": the breakdown word wins a tie
     words.sort(key=lambda e: -len(e[0]))
     fallback = [(normalize(w), "metric", kpi, "", True) for kpi, ws in layer.value_aliases.get("metric_fallback", {}).items()
                 for w in ws if kpi in {k.id for k in layer.kpis}]
@@ -250,7 +255,7 @@ def _number(num: str, unit: str | None, ratio: bool) -> float:
 
 def _order_amount_filters(text: str) -> tuple[str, list[Filter]]:
     """"实付超过500元的订单": a condition on each order's amount, not on the total; masked once read."""
-    ops = "|".join(p for p, _ in _THRESH_OPS)
+    ops = "|".join(p for p, _ in _THRESH_OPS) + "|满"  # "满500元的订单": at least 500
     post = "|".join(p for p, _ in _THRESH_POST)
     amount = r"(?:实付金额|实付|支付金额|订单金额|金额)?\s*(?:在)?\s*"
     unit = r"\s*(?:元|块钱|块|rmb|yuan|cny)?\s*"
@@ -260,7 +265,7 @@ def _order_amount_filters(text: str) -> tuple[str, list[Filter]]:
             (rf"(?<=orders)\s+(?:with\s+(?:an?\s+)?(?:paid\s+)?amount\s+|worth\s+)?({ops})\s*{_NUMBER}{unit}", 1, 2, 3, _THRESH_OPS)]
     for pat, g_op, g_num, g_unit, table in pats:
         for m in re.finditer(pat, text):
-            op = next(o for p, o in table if re.fullmatch(p, m.group(g_op)))
+            op = next((o for p, o in table if re.fullmatch(p, m.group(g_op))), ">=")
             value = _number(m.group(g_num), m.group(g_unit), False)
             out.append(Filter(dimension="order_amount", values=[f"{value:g}"], op=op))
             text = _mask(text, m.start(), m.end())
@@ -319,10 +324,12 @@ def _compose_ratio(metrics: list[str], matches: list[Match], text: str, layer: S
     if not all(p in layer.measures for p in parts):
         return metrics
     same = lambda m, p: m == p or m.startswith(p + "_")  # noqa: E731  refund_amount ~ refund_amount_cohort
-    for k in layer.kpis:
-        r = re.fullmatch(r"ROUND\(1\.0 \* (?:COALESCE\()?([a-z_]+)(?:, 0\))? / NULLIF\(([a-z_]+), 0\), \d\)", k.expr)
-        if r and same(r.group(1), parts[0]) and same(r.group(2), parts[1]):
-            return [k.id]
+    # "新客占买家的比例" names the part first, "买家里新客占多少" the whole first
+    for num, den in ((parts[0], parts[1]), (parts[1], parts[0])):
+        for k in layer.kpis:
+            r = re.fullmatch(r"ROUND\(1\.0 \* (?:COALESCE\()?([a-z_]+)(?:, 0\))? / NULLIF\(([a-z_]+), 0\), \d\)", k.expr)
+            if r and same(r.group(1), num) and same(r.group(2), den):
+                return [k.id]
     return metrics
 
 
@@ -361,6 +368,23 @@ def _absorb_parts(metrics: list[str], matches: list[Match], text: str, layer: Se
     return [m for m in metrics if m not in drop] or metrics
 
 
+def _special_metrics(metrics: list[str], text: str, params: dict[str, int], cohort: bool) -> tuple[list[str], dict[str, int]]:
+    """Readings that name a KPI by its shape: "首响超过1分钟的会话占多少" (share of slow replies, s = 60),
+    "新客的首单带来多少GMV" (first orders only), "首响的中位数和P90" (percentiles beside the mean)."""
+    slow = re.search(_SLOW_RESPONSE, text)
+    if slow and re.search(r"会话|咨询|进线|chats?|sessions?|占|比例|百分比|share|percent", text):
+        seconds = float(slow.group(1)) * (60 if re.match(r"分|min", slow.group(2)) else 1)
+        keep = [m for m in metrics if m not in ("first_response_time", "cs_sessions", "responded_sessions")]
+        return ["slow_response_rate", *keep], {**params, "s": int(seconds)}
+    if cohort and re.search(r"首单.{0,8}?(?:gmv|金额|成交|销售额|多少钱|带来|贡献|revenue)|first[- ]orders?.{0,20}(?:gmv|revenue|worth)", text):
+        return ["first_order_gmv", *[m for m in metrics if m not in ("gmv", "new_customers", "first_order_gmv")]], params
+    if "first_response_time" in metrics:
+        extra = (["first_response_median"] if re.search(r"中位数|中位|median|p50", text) else []) + \
+                (["first_response_p90"] if re.search(r"p90|90\s*分位|90%\s*分位|九十分位", text) else [])
+        return list(dict.fromkeys([*metrics, *extra])), params
+    return metrics, params
+
+
 def parse_question(question: str, today: dt.date | None = None, layer: SemanticLayer | None = None) -> SemanticQuery:
     """Read one question; raise InputError (bad input) or RefusedError (unsafe, ambiguous, unknown)."""
     if not question or not question.strip():
@@ -370,7 +394,7 @@ def parse_question(question: str, today: dt.date | None = None, layer: SemanticL
     today = today or dt.date.today()
     layer = layer or load_semantic_layer()
     vocab = _vocab_for(layer)
-    text = arabic_amounts(normalize(question))
+    text = re.sub(r"一共|总共|总计|加起来|all together|in total", "", arabic_amounts(normalize(question)))
     reason = screen(text, layer)
     if reason:
         raise RefusedError(reason)
@@ -408,15 +432,35 @@ def parse_question(question: str, today: dt.date | None = None, layer: SemanticL
             params["h"] = cn_int(days_n.group(1))
         elif re.search(r"一年|1年|12个月|one year|1 year|12 months", question):
             params["h"] = 365
+    months = [h for h in times if h.range.start.day == 1 and h.range.end == add_months(h.range.start, 1)]
+    if cohort_words and re.search(_RETURNED, text) and not days_n and (
+            re.search(_NEXT_MONTH, text) or len(months) == 2 or "retention_rate" in metrics):
+        metrics = ["retention_rate", *[m for m in metrics if m not in ("retention_rate", "new_customers", "new_customer_share",
+                                                                        "repurchase_rate", "paying_buyers")]]
+        if len(months) == 2 and not re.search(_NEXT_MONTH, text):
+            # "6月首购的新客，7月还有购买的比例": the cohort is the first month, the second month says k
+            a, b = months[0].range.start, months[1].range.start
+            params["k"] = max(1, (b.year - a.year) * 12 + b.month - a.month)
+            times = [h for h in times if h is not months[1]]
     if "retention_rate" in metrics:
         k = re.search(rf"第\s*{NUM}\s*个?月|m\s*(\d+)|month\s*(\d+)", text)
-        if k:
+        if k and "k" not in params:
             params["k"] = cn_int(next(g for g in k.groups() if g))
+        if re.search(_NEXT_MONTH, text):
+            params["k"] = 1
         metrics = [m for m in metrics if m != "new_customers"]
     if {"cohort_repurchase_rate", "ltv", "retention_rate"} & set(metrics):
         metrics = [m for m in metrics if m != "new_customers" or "cac" in metrics]
     if "refund_rate" in metrics and re.search(r"按订单|订单口径|订单维度|订单数|by orders?|order[- ]based|order count", text):
         metrics = ["refund_order_rate" if m == "refund_rate" else m for m in metrics]
+    metrics, params = _special_metrics(metrics, text, params, cohort_words is not None)
+    if "slow_response_rate" in metrics:
+        text = re.sub(_SLOW_RESPONSE, lambda m: "\x00" * len(m.group(0)), text)  # its number is not a threshold
+    if {"avg_inventory", "on_sale_skus"} <= set(metrics):
+        # "每个在售SKU还剩多少库存": stock of the SKUs on sale, one row each
+        metrics = [m for m in metrics if m != "on_sale_skus"]
+        if re.search(r"每个|各|哪些|哪几个|列", text):
+            matches.append(Match(0, 0, "dim", "sku"))
     metrics = _compose_ratio(metrics, matches, text, layer)
     metrics = _absorb_parts(metrics, matches, text, layer)
     metrics = _drop_population(metrics, matches, text)
@@ -434,7 +478,8 @@ def parse_question(question: str, today: dt.date | None = None, layer: SemanticL
     threshold_spans: list[tuple[int, int]] = []
     for m, op, num, unit in found:
         op = inverted_exclusions(text, m.span(), op)
-        near = [x for x in matches if x.kind == "metric" and (0 <= m.start() - x.end <= 6 or 0 <= x.start - m.end() <= 4)]
+        near = sorted((x for x in matches if x.kind == "metric" and (0 <= m.start() - x.end <= 6 or 0 <= x.start - m.end() <= 4)),
+                      key=lambda x: m.start() - x.end if x.end <= m.start() else x.start - m.end())
         counted = counted_noun(text, m.span(), layer)
         if near or counted:
             kpi = layer.kpi(counted or near[0].key)
@@ -460,6 +505,9 @@ def parse_question(question: str, today: dt.date | None = None, layer: SemanticL
     for m in matches:
         if m.kind == "dim" and m.key not in dims:
             listed = re.search(rf"的\s*{re.escape(text[m.start:m.end])}\s*(有哪些|是哪些|都有哪些|是什么|[?？。]|$)", text)
+            modifier = not m.strong and not ranking and any(x.kind == "metric" and x.start == m.end for x in matches)
+            if modifier:  # "客服首响的中位数和P90各是多少": a bare noun right before a KPI word says whose KPI it is
+                continue
             if (m.strong or ranking or (split and not listed_values) or thresholds or listed) and not any(k == m.key for k, _ in filters):
                 dims.append(m.key)
     for (dim, neg), vals in filters.items():
@@ -472,6 +520,7 @@ def parse_question(question: str, today: dt.date | None = None, layer: SemanticL
     each = re.search(r"\beach of the (?:last|past|previous) \w+ (day|week|month)s\b", normalize(question))
     if each and not any(layer.dimensions[d].grain for d in dims):
         dims.append(each.group(1))  # "GMV for each of the last seven days": one row per day
+    dims = list(dict.fromkeys("sku" if d == "sku_spec" else d for d in dims))  # a spec row is a SKU row
     if any(layer.dimensions[d].grain for d in dims) and len(dims) > 1:
         dims = [d for d in dims if not layer.dimensions[d].grain][:1] + [d for d in dims if layer.dimensions[d].grain][:1]
     # time range and comparison
@@ -481,6 +530,10 @@ def parse_question(question: str, today: dt.date | None = None, layer: SemanticL
         # "双十一预售期（10月20日到10月31日）": explicit dates inside the window say which part of it
         ranges, camp = [h for h in ranges if h.kind != "campaign"], []
     ranges.sort(key=lambda h: h.start)
+    stock = {"avg_inventory", "on_sale_skus"} & set(metrics)
+    if stock and not ranges and re.search(_NOW, normalize(question)):
+        # "现在还有多少库存": the latest daily snapshot (yesterday's), not an average over a month
+        ranges = [TimeHit(0, 0, TimeRange(start=today - dt.timedelta(days=1), end=today, label="最新快照"), "relative")]
     comparison = None
     if ranges:
         current = ranges[0].range
@@ -506,9 +559,18 @@ def parse_question(question: str, today: dt.date | None = None, layer: SemanticL
                 prev = TimeRange(start=older[0][1], end=older[0][2] + dt.timedelta(days=1), label=older[0][3])
         comparison = Comparison(kind="yoy", previous=prev or previous_period(current, today, "yoy"))
     elif re.search(_MOM, text):
-        comparison = Comparison(kind="mom", previous=previous_period(current, today, "mom"))
+        grain = next((layer.dimensions[d].grain for d in dims if layer.dimensions[d].grain), None)
+        if grain:  # "今年每个月的GMV和环比": each row against the period just before it
+            step = {"day": (0, 1), "week": (0, 7), "month": (1, 0), "quarter": (3, 0), "year": (12, 0)}[grain]
+            back = lambda d: add_months(d, -step[0]) - dt.timedelta(days=step[1])  # noqa: E731
+            comparison = Comparison(kind="mom", previous=TimeRange(start=back(current.start), end=current.end, label="上期"))
+        else:
+            comparison = Comparison(kind="mom", previous=previous_period(current, today, "mom"))
     elif others and re.search(_VERSUS, text):
-        comparison = Comparison(kind="custom", previous=others[0].range)
+        prev = others[0].range
+        if re.search(r"同期|同一时间段|同样的天数|same period|same days", text) and prev.days > current.days:
+            prev = TimeRange(start=prev.start, end=prev.start + dt.timedelta(days=current.days), label=f"{prev.label}同期")
+        comparison = Comparison(kind="custom", previous=prev)
     elif others:
         current = TimeRange(start=min(h.range.start for h in ranges), end=max(h.range.end for h in ranges),
                             label="、".join(h.range.label for h in ranges))
@@ -553,21 +615,24 @@ def parse_question(question: str, today: dt.date | None = None, layer: SemanticL
         order.append(OrderBy(field=field, descending=desc, nulls_first=desc and target == "inventory_days"))
         if n and (sup or re.search(r"前|top", n.group(0))):
             limit = cn_int(next(g for g in n.groups() if g))
+        elif re.search(r"拆|各|分别|breakdown|break down|by each", text) and not (n and re.search(r"前|top", n.group(0))):
+            pass  # "按原因拆一下，看看哪个原因最多" / "各等级…哪个最多": every row, the top one first
         elif sup and re.search(r"哪|which|是什么|是哪|what", text) and not split:
             limit = 1
         elif sup and not re.search(_DESC_ORDER, text):
             limit = 1
     # thresholds: "<metric> 不低于 200" / "at least 200 <metric>"
     counted = layer.kpi(metrics[0]).format in ("money", "count")
-    share = bool(dims) and bool(re.search(_SHARE, text) or counted and re.search(_RATIO_WORDS, text))
-    share_of_total = False
+    share = bool(dims) and counted and bool(re.search(_SHARE, text) or re.search(_RATIO_WORDS, text))
+    share_of_total = combine = False
     if (re.search(_SHARE, text) or re.search(_RATIO_WORDS, text)) \
             and not any(not layer.dimensions[d].grain for d in dims) \
             and any(not f.negate and f.op == "in" for f in flist) and layer.kpi(metrics[0]).format in ("money", "count"):
         share = share_of_total = True  # "抖音GMV占全店的比例": the slice's share of the unfiltered total
+        combine = not split and not dims  # "金卡和黑金会员贡献的GMV占全店多少": the picked slices together
         notes.append("占比 = 所选切片 ÷ 不加这些筛选条件的全店合计（同一指标、同一时间）")
     if per_day:
         notes.append(f"日均 = 指标 ÷ 统计期的自然日数（{max(current.days, 1)} 天，含没有数据的日子）")
     return SemanticQuery(metrics=metrics, dimensions=dims, filters=flist, time_range=current, comparison=comparison,
                          thresholds=thresholds, order_by=order, limit=limit, params=params,
-                         share=share, share_of_total=share_of_total, per_day=per_day, notes=notes)
+                         share=share, share_of_total=share_of_total, combine=combine, per_day=per_day, notes=notes)

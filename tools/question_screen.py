@@ -114,7 +114,8 @@ _PII = re.compile(
     rf"(?<![a-z])(?:{_PII_FIELD})|"
     r"\b(?:phone numbers?|phone|mobile numbers?|mobiles?|e-?mail(?: address)?(?:es)?|emails?|home address|shipping address(?:es)?|"
     r"addresses|address|customer names?|buyer names?|full names?|real names?|names of (?:the |our )?(?:customers|buyers|users|members)|"
-    r"id cards?|identity cards?|birthdays?|dates? of birth|passport|wechat id)\b|"
+    r"id cards?|identity cards?|birthdays?|dates? of birth|passport|wechat ids?|wechat accounts?)\b|"
+    r"\bnames?\b[^.?]{0,40}\b(?:of|for)\b[^.?]{0,30}\b(?:customers|buyers|users|members|shoppers)\b|"
     r"\b(?:customers?|buyers?|users?|members?)\b[^.?]{0,24}\bby name\b|\b(?:customers?|buyers?)'?s? names?\b", re.I)
 
 # --- missing tables ------------------------------------------------------------------------------

@@ -274,7 +274,7 @@ def _holidays(text: str, today: dt.date, add) -> None:  # noqa: ANN001
 
 def _ten_days(h: TimeHit, text: str, today: dt.date) -> TimeHit:
     """Narrow a calendar month to its 上旬 (1-10), 中旬 (11-20), 下旬 (21-end), first/last (ISO) week or day."""
-    m = re.match(r"\s*的?\s*(上旬|中旬|下旬|上半月|下半月|第一周|首周|最后一周|第一天|最后一天)", text[h.end:])
+    m = re.match(r"\s*的?\s*(上旬|中旬|下旬|上半月|下半月|第一周|首周|最后一周|第一天|最后一天|底|末)", text[h.end:])
     if not m or h.range.start.day != 1:
         return h
     start, end = month_range(h.range.start.year, h.range.start.month)
@@ -284,7 +284,7 @@ def _ten_days(h: TimeHit, text: str, today: dt.date) -> TimeHit:
     lo, hi = {"第一周": (start, min(start + dt.timedelta(days=7 - start.weekday()), end)),
               "首周": (start, min(start + dt.timedelta(days=7 - start.weekday()), end)),
               "最后一周": (max(last - dt.timedelta(days=last.weekday()), start), end),
-              "第一天": (start, start + dt.timedelta(days=1)), "最后一天": (last, end),
+              "第一天": (start, start + dt.timedelta(days=1)), "最后一天": (last, end), "底": (last, end), "末": (last, end),
               "上半月": (start, start + dt.timedelta(days=15)), "下半月": (start + dt.timedelta(days=15), end)
               }.get(m.group(1), (None, None))
     if lo is None:

@@ -80,6 +80,8 @@ class SemanticQuery(BaseModel):
     share: bool = Field(False, description="add each row's share of the column total for the first metric")
     share_of_total: bool = Field(False, description="with share: the filters pick rows after the share of the "
                                  "unfiltered total is computed (抖音占全店GMV的比例)")
+    combine: bool = Field(False, description="with share_of_total: the picked rows add up to one row "
+                          "(金卡和黑金会员合计占全店GMV的比例)")
     per_day: bool = Field(False, description="also output each money/count metric per calendar day of the range (日均)")
     notes: list[str] = Field(default_factory=list, description="assumptions stated to the user")
 
@@ -136,12 +138,13 @@ class _Compiler:
         p = {**{k: v for kpi in self.kpis for k, v in kpi.params.items()}, **self.sq.params}
         k = int(p.get("k", 1))
         return {"start": _date(tr.start), "end": _date(tr.end), "days": str(max(tr.days, 1)),
-                "n": str(int(p.get("n", 90))), "h": str(int(p.get("h", 365))), "k": str(k), "k1": str(k + 1)}
+                "n": str(int(p.get("n", 90))), "h": str(int(p.get("h", 365))), "k": str(k), "k1": str(k + 1),
+                "s": str(int(p.get("s", 60)))}
 
     def source_sql(self, name: str, measures: list[str], tr: TimeRange) -> str:
         src, layer, sq = self.layer.sources[name], self.layer, self.sq
         params = self.params(tr)
-        fill = lambda s: re.sub(r"\{(start|end|days|n|h|k|k1)\}", lambda m: params[m.group(1)], s)  # noqa: E731
+        fill = lambda s: re.sub(r"\{(start|end|days|n|h|k|k1|s)\}", lambda m: params[m.group(1)], s)  # noqa: E731
         dims, joins, where = [], [], []
         for d in sq.dimensions:
             dim = layer.dimensions[d]
@@ -250,7 +253,8 @@ class _Compiler:
         ctes, select, outputs = self.period(sq.time_range, "")
         if sq.comparison:
             pctes, pselect, _ = self.period(sq.comparison.previous, "_prev")
-            shift = _shift(sq.comparison)
+            grain = next((self.layer.dimensions[d].grain for d in sq.dimensions if self.layer.dimensions[d].grain), None)
+            shift = _shift(sq.comparison, grain)
             ctes = ctes + [("cur", select)] + pctes + [("prev", pselect)]
             cols = [f"c.{d} AS {d}" for d in sq.dimensions]
             for o in outputs:
@@ -288,12 +292,23 @@ class _Compiler:
                   for f in self.post_filters]
         if where:
             sql += " WHERE " + " AND ".join(where)
+        if sq.combine and self.post_filters:
+            return self.combined(sql)
         order = self.order()
         if order:
             sql += " ORDER BY " + ", ".join(order)
         if sq.limit:
             sql += f" LIMIT {sq.limit}"
         return sql
+
+    def combined(self, sql: str) -> str:
+        """The picked slices as one row: additive KPIs summed, the share recomputed from the sums."""
+        m = self.sq.metrics[0]
+        cols = [f"SUM({k.id}) AS {k.id}" for k in self.kpis if k.format in ("money", "count") and k.aggregation == "additive"]
+        if f"SUM({m}) AS {m}" not in cols:
+            return sql
+        cols += [f"MAX({m}_total) AS {m}_total", f"ROUND(1.0 * SUM({m}) / NULLIF(MAX({m}_total), 0), 4) AS {m}_share"]
+        return f"WITH picked AS ({sql}) SELECT {', '.join(cols)} FROM picked"
 
     def with_descriptions(self, select: str, ctes: list[tuple[str, str]]) -> str:
         """Join each dimension's descriptive columns (a SKU's product name and spec) onto the rows."""
@@ -327,10 +342,13 @@ class _Compiler:
         return out
 
 
-def _shift(c: Comparison) -> str | None:
-    """How far the previous period's dates move to line up with the current period."""
+def _shift(c: Comparison, grain: str | None = None) -> str | None:
+    """How far the previous period's dates move to line up with the current period: a year for 同比,
+    one row's period for 环比 inside a per-period list ("每个月的GMV和环比")."""
     if c.kind == "yoy":
         return "1 year"
+    if c.kind == "mom" and grain:
+        return {"day": "1 day", "week": "7 day", "month": "1 month", "quarter": "3 month", "year": "1 year"}[grain]
     return None
 
 

@@ -1,0 +1,94 @@
+"""KPIs read from the shape of a question, checked end to end on the demo DuckDB against hand-written SQL:
+percentiles, the share of slow replies, robot-only sessions, first orders, month-pair retention, 环比 inside
+a monthly list, the latest stock snapshot, combined slices, per-order amounts and English place names."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from evals.analytics import results_match
+from tests.analytics_support import TODAY, demo_warehouse, settings_for
+from tools.analytics import ask_warehouse
+from tools.question_parser import parse_question
+
+NOV = "DATE '2025-11-01' AND {t} < DATE '2025-12-01'"
+
+CASES = [
+    ("11月客服首响的中位数和90分位各是几秒",
+     "SELECT PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY first_response_seconds), "
+     "PERCENTILE_CONT(0.9) WITHIN GROUP (ORDER BY first_response_seconds) FROM fact_cs_sessions "
+     f"WHERE started_at >= {NOV.format(t='started_at')}", False),
+    ("11月首次响应慢于30秒的会话比例",
+     "SELECT COUNT(first_response_seconds), SUM(CASE WHEN first_response_seconds > 30 THEN 1 ELSE 0 END), "
+     "ROUND(1.0 * SUM(CASE WHEN first_response_seconds > 30 THEN 1 ELSE 0 END) / COUNT(first_response_seconds), 4) "
+     f"FROM fact_cs_sessions WHERE started_at >= {NOV.format(t='started_at')}", False),
+    ("11月只有机器人接待、没有人工回复的咨询占多少比例",
+     "SELECT COUNT(*), SUM(CASE WHEN first_response_seconds IS NULL THEN 1 ELSE 0 END) FROM fact_cs_sessions "
+     f"WHERE started_at >= {NOV.format(t='started_at')}", False),
+    ("11月新客首单的实付金额合计是多少",
+     "SELECT COUNT(*), SUM(paid_amount) FROM (SELECT customer_id, pay_time, paid_amount, ROW_NUMBER() OVER "
+     "(PARTITION BY customer_id ORDER BY pay_time, channel_code, order_id) AS rn FROM fact_orders WHERE pay_time IS NOT NULL) f "
+     f"WHERE rn = 1 AND pay_time >= {NOV.format(t='pay_time')}", False),
+    ("3月首购的新客里，5月又来买的占多少",
+     "WITH f AS (SELECT customer_id, MIN(pay_time) AS t FROM fact_orders WHERE pay_time IS NOT NULL GROUP BY customer_id "
+     "HAVING MIN(pay_time) >= DATE '2025-03-01' AND MIN(pay_time) < DATE '2025-04-01') "
+     "SELECT COUNT(*), COUNT(*) FILTER (WHERE customer_id IN (SELECT customer_id FROM fact_orders WHERE pay_time >= "
+     "DATE '2025-05-01' AND pay_time < DATE '2025-06-01')) FROM f", False),
+    ("今年每个季度的支付订单数和环比",
+     "WITH q AS (SELECT DATE_TRUNC('quarter', pay_time) AS q, COUNT(*) AS n FROM fact_orders WHERE pay_time >= "
+     "DATE '2024-10-01' AND pay_time < DATE '2025-12-01' GROUP BY 1) SELECT c.q, c.n, p.n FROM q c LEFT JOIN q p "
+     "ON p.q = c.q - INTERVAL 3 MONTH WHERE c.q >= DATE '2025-01-01' ORDER BY c.q", True),
+    ("目前各二级类目的库存件数",
+     "SELECT p.category_l2, SUM(v.on_hand_qty) FROM fact_inventory_daily v JOIN dim_product p ON p.sku = v.sku "
+     "WHERE v.snapshot_date = DATE '2025-11-30' GROUP BY 1", False),
+    ("上个月天猫和京东合起来的GMV占全店几成",
+     "SELECT SUM(paid_amount) FILTER (WHERE channel_code IN ('tmall', 'jd')), SUM(paid_amount), ROUND(1.0 * "
+     "SUM(paid_amount) FILTER (WHERE channel_code IN ('tmall', 'jd')) / SUM(paid_amount), 4) FROM fact_orders "
+     f"WHERE pay_time >= {NOV.format(t='pay_time')}", False),
+    ("上个月实付满300元的订单有几单",
+     f"SELECT COUNT(*) FROM fact_orders WHERE paid_amount >= 300 AND pay_time >= {NOV.format(t='pay_time')}", False),
+    ("What was last month's GMV from buyers in Zhejiang?",
+     "SELECT SUM(o.paid_amount) FROM fact_orders o JOIN dim_customer c ON c.customer_id = o.customer_id "
+     f"WHERE c.province = '浙江' AND o.pay_time >= {NOV.format(t='o.pay_time')}", False),
+    ("11月的买家当中新客占了多少",
+     "SELECT COUNT(DISTINCT customer_id) FROM fact_orders "
+     f"WHERE pay_time >= {NOV.format(t='pay_time')}", False),
+    ("11月各一级类目销售额环比变化",
+     "SELECT p.category_l1, SUM(i.allocated_paid_amount) FROM fact_order_items i JOIN fact_orders o ON o.order_id = "
+     f"i.order_id JOIN dim_product p ON p.sku = i.sku WHERE o.pay_time >= {NOV.format(t='o.pay_time')} GROUP BY 1", False),
+]
+
+
+@pytest.fixture(scope="module")
+def wh(tmp_path_factory) -> Path:  # type: ignore[no-untyped-def]
+    return demo_warehouse(tmp_path_factory)
+
+
+@pytest.mark.parametrize("question, gold_sql, ordered", CASES, ids=[c[0] for c in CASES])
+def test_shapes_match_hand_written_sql(question: str, gold_sql: str, ordered: bool, wh: Path, tmp_path: Path) -> None:
+    result = ask_warehouse(question, today=TODAY, settings=settings_for(wh, tmp_path))
+    assert not result.refused, result.reason
+    con = duckdb.connect(str(wh), read_only=True, config={"enable_external_access": False})
+    gold = con.execute(gold_sql).fetchall()
+    con.close()
+    assert results_match(gold, [tuple(r) for r in result.rows], ordered), (result.sql, gold[:3], result.rows[:3])
+
+
+def test_a_slow_reply_threshold_is_not_a_threshold_on_agents() -> None:
+    sq = parse_question("上个月首次响应时长超过40秒的客服有哪些", TODAY)
+    assert sq.metrics[0] == "first_response_time" and sq.thresholds[0].value == 40
+
+
+@pytest.mark.parametrize("question, k", [("1月首购的新客次月还在买的比例", 1), ("2025年2月首单的新客，6月还有购买的比例", 4)])
+def test_retention_month_is_read(question: str, k: int) -> None:
+    sq = parse_question(question, TODAY)
+    assert sq.metrics[0] == "retention_rate" and sq.params["k"] == k
+
+
+def test_names_of_members_in_english_are_personal_data() -> None:
+    from agent.errors import RefusedError
+    with pytest.raises(RefusedError):
+        parse_question("List the names and WeChat IDs of our top 10 gold members", TODAY)
