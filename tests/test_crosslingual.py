@@ -61,7 +61,71 @@ def test_central_dictionary_senses_beat_late_ones() -> None:
     from knowledge.crosslingual import Sense, _choose
 
     senses = [Sense("店铺", 0), Sense("字号", 5), Sense("商店", 1)]
-    assert _choose(senses, _vocab({"店铺": 10, "字号": 50, "商店": 2}), 2) == ["店铺", "商店"]
+    assert _choose(senses, _vocab({"店铺": 10, "字号": 50, "商店": 9}), 2) == ["店铺", "商店"]
+    assert _choose(senses, _vocab({"店铺": 10, "字号": 50, "商店": 1}), 2) == ["店铺"]
+
+
+def test_the_sense_the_corpus_uses_beats_a_slightly_more_central_one() -> None:
+    from knowledge.crosslingual import Sense, _choose
+
+    senses = [Sense("漏洞", 0), Sense("露风", 1), Sense("泄露", 2)]
+    assert _choose(senses, _vocab({"漏洞": 3, "露风": 1, "泄露": 10}), 2)[0] == "泄露"
+
+
+@pytest.mark.parametrize("word, form", [("kept", "keep"), ("paid", "pay"), ("sold", "sell")])
+def test_irregular_past_forms(word: str, form: str) -> None:
+    assert form in _base_forms(word)
+
+
+@pytest.mark.parametrize("word, form", [("compensation", "compensate"), ("shorten", "short"),
+                                        ("improvement", "improve"), ("quickly", "quick")])
+def test_derived_forms(word: str, form: str) -> None:
+    from knowledge.crosslingual import _derived_forms
+
+    assert form in _derived_forms(word)
+
+
+def test_a_derived_word_falls_back_on_its_root() -> None:
+    # "compensation" has no dictionary sense the corpus uses; "compensate" has
+    words = expand("How was the customer compensation decided?", _vocab({"赔偿": 5, "补偿": 2, "顾客": 9}))
+    assert "赔偿" in words or "补偿" in words
+
+
+def test_two_words_make_the_compound_the_corpus_uses() -> None:
+    vocab = _vocab({"数据": 80, "数据湖": 1, "整合": 6})
+    missing: list[str] = []
+    words = expand("How many sources did the data lake integrate?", vocab, missing=missing)
+    assert "数据湖" in words and "lake" not in missing
+
+
+def test_compounds_stay_short_and_use_no_function_characters() -> None:
+    from knowledge.crosslingual import _compound, _Phrase
+
+    left = _Phrase(["plan"], ["方案"], ["方案"], True)
+    right = _Phrase(["aim"], [], [], False)
+    assert _compound(left, right, _vocab({"方案的": 9, "方案": 9})) is None
+
+
+def test_acronyms_the_corpus_writes_are_kept_beside_their_translation() -> None:
+    kept: list[str] = []
+    words = expand("What LTV-to-CAC ratio is the plan aiming for?",
+                   _vocab({"ltv": 3, "cac": 3, "用户价值": 5, "获客成本": 4, "比例": 9}), kept=kept)
+    assert {"ltv", "cac"} <= set(kept) and "获客成本" in words
+
+
+def test_names_the_corpus_lacks_are_kept_as_named_things() -> None:
+    kept: list[str] = []
+    missing: list[str] = []
+    expand("What referral fee does Amazon charge for beauty products?", _vocab({"费用": 9}),
+           missing=missing, kept=kept)
+    assert "amazon" in missing and "amazon" in kept
+    kept.clear()
+    expand("Amazon and other platforms?", _vocab({"费用": 9}), missing=missing, kept=kept)  # first word
+    assert "amazon" not in kept
+
+
+def test_r_and_d_is_one_word() -> None:
+    assert "研发" in expand("How much goes to technology R&D?", _vocab({"研发": 4, "技术": 20}))
 
 
 def test_units_and_general_words_translate() -> None:
