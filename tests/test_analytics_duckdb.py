@@ -150,9 +150,9 @@ def test_cli_sql_json_and_csv(wh: Path, tmp_path: Path, monkeypatch) -> None:  #
     res = CliRunner().invoke(app, ["sql", "上周每天的GMV", "--today", "2025-12-01", "--json", "--csv", str(out_csv)])
     assert res.exit_code == 0, res.output
     data = json.loads(res.stdout[res.stdout.index("{"):])
-    # GMV comes with its companions (the paid orders behind it)
-    assert len(data["rows"]) == 7 and data["columns"] == ["day", "gmv", "paid_orders"]
-    assert out_csv.read_text(encoding="utf-8-sig").splitlines()[0] == "day,gmv,paid_orders"
+    # GMV comes with its companions (the paid orders and buyers behind it)
+    assert len(data["rows"]) == 7 and data["columns"] == ["day", "gmv", "paid_orders", "paying_buyers"]
+    assert out_csv.read_text(encoding="utf-8-sig").splitlines()[0] == "day,gmv,paid_orders,paying_buyers"
     res = CliRunner().invoke(app, ["sql", "删掉订单表", "--today", "2025-12-01"])
     assert res.exit_code == 1 and "只读" in res.output
     res = CliRunner().invoke(app, ["sql", "上个月GMV", "--today", "2025-13-01"])

@@ -56,6 +56,11 @@ CASES = [
     ("11月的买家当中新客占了多少",
      "SELECT COUNT(DISTINCT customer_id) FROM fact_orders "
      f"WHERE pay_time >= {NOV.format(t='pay_time')}", False),
+    ("11月新老客各自贡献的支付金额",
+     "WITH f AS (SELECT customer_id, MIN(pay_time) AS t FROM fact_orders WHERE pay_time IS NOT NULL GROUP BY customer_id) "
+     "SELECT CASE WHEN f.t >= DATE '2025-11-01' THEN '新客' ELSE '老客' END, SUM(o.paid_amount), COUNT(DISTINCT o.customer_id) "
+     f"FROM fact_orders o JOIN f ON f.customer_id = o.customer_id WHERE o.pay_time >= {NOV.format(t='o.pay_time')} GROUP BY 1",
+     False),
     ("11月各一级类目销售额环比变化",
      "SELECT p.category_l1, SUM(i.allocated_paid_amount) FROM fact_order_items i JOIN fact_orders o ON o.order_id = "
      f"i.order_id JOIN dim_product p ON p.sku = i.sku WHERE o.pay_time >= {NOV.format(t='o.pay_time')} GROUP BY 1", False),
@@ -92,3 +97,12 @@ def test_names_of_members_in_english_are_personal_data() -> None:
     from agent.errors import RefusedError
     with pytest.raises(RefusedError):
         parse_question("List the names and WeChat IDs of our top 10 gold members", TODAY)
+
+
+def test_shop_names_and_campaign_years_are_not_misread() -> None:
+    sq = parse_question("上周天猫的访客数", TODAY)  # 周天 is Sunday, but not inside 天猫
+    assert (sq.time_range.start.isoformat(), sq.filters[0].values) == ("2025-11-24", ["天猫"])
+    sq = parse_question("618期间的GMV，今年和去年比一下", TODAY)
+    assert sq.comparison.kind == "yoy" and sq.comparison.previous.start.year == 2024
+    sq = parse_question("各渠道的退款率排个序，感觉京东最高", TODAY)  # a guess about one row is not a filter
+    assert sq.dimensions == ["channel"] and not sq.filters

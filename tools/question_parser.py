@@ -30,7 +30,7 @@ _SUP_DESC = r"(?<!倒数)(?:排第一|排名第一|数第一|第一名|第一的
 _SUP_ASC = r"倒数|垫底|排最后|最低|最少|最短|最便宜|最省|cheapest|最小|最差|最弱|卖得最差|lowest|\bleast\b|smallest|\bworst\b|fewest"
 _SLOW, _FAST = r"最慢|slowest", r"最快|fastest"
 _SLOW_ORDER, _FAST_ORDER = r"从慢到快|由慢到快|slowest first", r"从快到慢|由快到慢|fastest first"
-_DESC_ORDER = r"从高到低|由高到低|从大到小|由多到少|从多到少|降序|排名|排行|排序|\branked?\b|\brank\b|descending"
+_DESC_ORDER = r"排个序|排一下序|从高到低|由高到低|从大到小|由多到少|从多到少|降序|排名|排行|排序|\branked?\b|\brank\b|descending"
 _ASC_ORDER = r"从低到高|由低到高|从小到大|从少到多|升序|ascending"
 _MOM = r"(?:和|与|跟|比|较|同|对比)\s*(?:前|上)一个?(?:周|星期|月|天|日|期|季度)|环比|上期|比上月|较上月|比上周|较上周|比前一|month[- ]over[- ]month|\bmom\b|week[- ]over[- ]week|\bwow\b|vs\.? ?(last|previous) (month|week)|compared (to|with) (last|the previous) (month|week)"
 _YOY = r"同比|去年同期|比去年|较去年|与去年相比|和去年比|year[- ]over[- ]year|year on year|\byoy\b|vs\.? ?last year|compared (to|with) last year|same (?:period|month|week|quarter|day) (?:of |in )?last year"
@@ -491,7 +491,11 @@ def parse_question(question: str, today: dt.date | None = None, layer: SemanticL
     split = bool(re.search(_SPLIT, text))
     filters: dict[tuple[str, bool], list[str]] = {}
     last: tuple[Match, bool] | None = None
+    hedged = [(h.start(), h.end()) for h in re.finditer(r"(?:感觉|觉得|好像|似乎|貌似|听说|我猜|怀疑|估计)[^,，。?？;；]*", text)]
     for m in matches:
+        if m.kind == "value" and any(a <= m.start < b for a, b in hedged) and any(
+                x.kind == "dim" and x.key == m.key for x in matches):
+            continue  # "各渠道排个序，感觉抖音退得最狠": a guess about one row, not a filter
         if m.kind == "value":
             neg = bool(re.search(f"({_NEGATE})\\s*\\S{{0,2}}$", text[max(0, m.start - 6):m.start]))
             if last and last[0].key == m.key and re.fullmatch(r"\s*[、,，/和及与跟或]\s*", text[last[0].end:m.start]):
@@ -506,6 +510,8 @@ def parse_question(question: str, today: dt.date | None = None, layer: SemanticL
         if m.kind == "dim" and m.key not in dims:
             listed = re.search(rf"的\s*{re.escape(text[m.start:m.end])}\s*(有哪些|是哪些|都有哪些|是什么|[?？。]|$)", text)
             modifier = not m.strong and not ranking and any(x.kind == "metric" and x.start == m.end for x in matches)
+            # "按活动周期对齐算", "按活动表里的日期": how the window is taken, not a breakdown by campaign
+            modifier = modifier or bool(re.match(r"\s*(?:的)?(?:周期|期间|窗口|日期|时间|表|起止|口径|定义)", text[m.end:]))
             if modifier:  # "客服首响的中位数和P90各是多少": a bare noun right before a KPI word says whose KPI it is
                 continue
             if (m.strong or ranking or (split and not listed_values) or thresholds or listed) and not any(k == m.key for k, _ in filters):
@@ -521,6 +527,9 @@ def parse_question(question: str, today: dt.date | None = None, layer: SemanticL
     if each and not any(layer.dimensions[d].grain for d in dims):
         dims.append(each.group(1))  # "GMV for each of the last seven days": one row per day
     dims = list(dict.fromkeys("sku" if d == "sku_spec" else d for d in dims))  # a spec row is a SKU row
+    if "customer_type" in dims and set(metrics) <= {"new_customers", "returning_customers", "paying_buyers"}:
+        # "新客和老客各有多少": the two counts themselves, not a count split by itself
+        dims, metrics = [d for d in dims if d != "customer_type"], ["new_customers", "returning_customers"]
     if any(layer.dimensions[d].grain for d in dims) and len(dims) > 1:
         dims = [d for d in dims if not layer.dimensions[d].grain][:1] + [d for d in dims if layer.dimensions[d].grain][:1]
     # time range and comparison
@@ -550,7 +559,10 @@ def parse_question(question: str, today: dt.date | None = None, layer: SemanticL
             current = TimeRange(start=today - dt.timedelta(days=30), end=today, label="最近30天")
         notes.append(f"问题里没有时间，默认统计{current.label}（{current.start} 至 {current.end - dt.timedelta(days=1)}）")
     others = [h for h in ranges if h.range != current]
-    if re.search(_YOY, text) or re.search(_YOY, question.lower()):
+    years_only = bool(camp) and bool(others) and all(
+        h.range.start.month == 1 and h.range.start.day == 1 and h.range.end in (h.range.start.replace(year=h.range.start.year + 1), today)
+        for h in others)  # "618期间…今年跟去年对比": this year's campaign against last year's
+    if re.search(_YOY, text) or re.search(_YOY, question.lower()) or (years_only and re.search(_VERSUS, text)):
         prev = next((h.range for h in camp if h.range != current), None)
         if prev is None and camp and current == camp[0].range:
             older = [c for cs in vocab.campaigns.values() for c in cs

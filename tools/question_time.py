@@ -217,7 +217,7 @@ def find_times(text: str, today: dt.date) -> list[TimeHit]:
     q_start = dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
     # weekdays: 上周六 / 本周三 / 周五 (the latest one before today) / last saturday
     wd = r"([一二三四五六日天1-7])"
-    for m in re.finditer(rf"(上上|上|本|这)?(?:个)?(?:周|星期|礼拜){wd}(?![均共直])|\b(last|this)\s+({EN_DAYS})\b", text):
+    for m in re.finditer(rf"(上上|上|本|这)?(?:个)?(?:周|星期|礼拜){wd}(?![均共直猫])|\b(last|this)\s+({EN_DAYS})\b", text):
         if m.start() and text[m.start() - 1] == "每":
             continue
         idx = (EN_DAYS.split("|").index(m.group(4)) if m.group(4) else "一二三四五六日".find(m.group(2).replace("天", "日"))

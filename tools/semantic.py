@@ -153,7 +153,7 @@ class _Compiler:
                     raise InputError(f"这个指标没有时间列，不能按{dim.name}拆分")
                 dims.append((_GRAIN_SQL[dim.grain].format(t=src.time), f"d_{d}"))
                 continue
-            col = self._column(name, d, joins)
+            col = fill(self._column(name, d, joins))  # a column may read the period: new or returning
             dims.append((col, f"d_{d}"))
             if dim.skip_null:
                 where.append(f"{col} IS NOT NULL")
@@ -194,10 +194,10 @@ class _Compiler:
             raise InputError(f"{metric_names}不能按{dim.name}拆分或筛选（数据里没有这层关系）")
         key = src.keys[dim.key]
         if dim.join:
-            j = dim.join.format(key=key)
+            j = dim.join.replace("{key}", key)
             if j not in joins:
                 joins.append(j)
-        return (dim.column or "{key}").format(key=key)
+        return (dim.column or "{key}").replace("{key}", key)
 
     def period(self, tr: TimeRange, tag: str) -> tuple[list[tuple[str, str]], str, list[str]]:
         """CTEs and the SELECT of one period; returns (ctes, select, output KPI columns)."""
