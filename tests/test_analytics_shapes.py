@@ -106,3 +106,19 @@ def test_shop_names_and_campaign_years_are_not_misread() -> None:
     assert sq.comparison.kind == "yoy" and sq.comparison.previous.start.year == 2024
     sq = parse_question("各渠道的退款率排个序，感觉京东最高", TODAY)  # a guess about one row is not a filter
     assert sq.dimensions == ["channel"] and not sq.filters
+
+
+@pytest.mark.parametrize("question, limit", [
+    ("GMV by channel last month, lowest first", None),        # an ordering, not "which one"
+    ("Which top-level category had the best conversion rate last month?", 1),
+    ("上个月各省份的支付金额，看看哪个省最高", None),             # every row asked for, the top one first
+])
+def test_orderings_and_superlatives(question: str, limit: int | None) -> None:
+    assert parse_question(question, TODAY).limit == limit
+
+
+def test_threshold_words_and_the_month_already_named() -> None:
+    sq = parse_question("上个月GMV过了2万的城市", TODAY)
+    assert [(t.metric, t.op, t.value) for t in sq.thresholds] == [("gmv", ">", 20000)]
+    sq = parse_question("上个月新客有多少？占当月买家的几成", TODAY)
+    assert sq.comparison is None and sq.time_range.start.month == 11

@@ -26,12 +26,12 @@ from tools.semantic import Comparison, Filter, OrderBy, SemanticQuery, Threshold
 MAX_QUESTION_CHARS = 2000
 SOFT_FILTERS = {"session_type", "refund_type", "refund_reason"}  # dropped when the metric has no such key
 LOWER_IS_FASTER = {"first_response_time", "inventory_days"}
-_SUP_DESC = r"(?<!倒数)(?:排第一|排名第一|数第一|第一名|第一的|居首|最靠前|榜首)|最高|最多|最长|最久|最贵|most expensive|最大|最好|最强|最火|最畅销|卖得最好|卖的最好|第一名|排名第一|(?<![a-z])top(?![a-z])|highest|\bmost\b|largest|biggest|\bbest\b|greatest"
+_SUP_DESC = r"(?<!倒数)(?:排第一|排名第一|数第一|第一名|第一的|居首|最靠前|榜首)|最高|最多|最长|最久|最贵|most expensive|最大|最好|最强|最火|最畅销|卖得最好|卖的最好|第一名|排名第一|(?<![a-z])top(?![a-z-])|highest|\bmost\b|largest|biggest|\bbest\b|greatest"
 _SUP_ASC = r"倒数|垫底|排最后|最低|最少|最短|最便宜|最省|cheapest|最小|最差|最弱|卖得最差|lowest|\bleast\b|smallest|\bworst\b|fewest"
 _SLOW, _FAST = r"最慢|slowest", r"最快|fastest"
 _SLOW_ORDER, _FAST_ORDER = r"从慢到快|由慢到快|slowest first", r"从快到慢|由快到慢|fastest first"
-_DESC_ORDER = r"排个序|排一下序|从高到低|由高到低|从大到小|由多到少|从多到少|降序|排名|排行|排序|\branked?\b|\brank\b|descending"
-_ASC_ORDER = r"从低到高|由低到高|从小到大|从少到多|升序|ascending"
+_DESC_ORDER = r"best first|highest first|largest first|biggest first|most first|排个序|排一下序|从高到低|由高到低|从大到小|由多到少|从多到少|降序|排名|排行|排序|\branked?\b|\brank\b|descending"
+_ASC_ORDER = r"worst first|lowest first|smallest first|least first|fewest first|从低到高|由低到高|从小到大|从少到多|升序|ascending"
 _MOM = r"(?:和|与|跟|比|较|同|对比)\s*(?:前|上)一个?(?:周|星期|月|天|日|期|季度)|环比|上期|比上月|较上月|比上周|较上周|比前一|month[- ]over[- ]month|\bmom\b|week[- ]over[- ]week|\bwow\b|vs\.? ?(last|previous) (month|week)|compared (to|with) (last|the previous) (month|week)"
 _YOY = r"同比|去年同期|比去年|较去年|与去年相比|和去年比|year[- ]over[- ]year|year on year|\byoy\b|vs\.? ?last year|compared (to|with) last year|same (?:period|month|week|quarter|day) (?:of |in )?last year"
 _VERSUS = (r"vs\.?|对比|相比|比较|compar(?:e|ed|ing)|(?:和|与|跟|同|较).{0,12}比|versus|"
@@ -50,7 +50,7 @@ _SLOW_RESPONSE = (r"(?:首响|首次响应|响应|回复)[^,，。?？;；]{0,8}
                   r"(\d+(?:\.\d+)?)\s*(秒|s\b|seconds?|分钟|min(?:ute)?s?)")
 _EN_COUNT = r"one|two|three|four|five|six|seven|eight|nine|ten"
 _NEGATE = r"除了|除去|除(?!以)|不含|不包括|不算|排除|剔除|excluding|except|other than|非"
-_THRESH_OPS = [(r"不低于|不少于|至少|大于等于|>=|≥|no less than|at least", ">="), (r"超过|高于|大于|多于|>|more than|greater than|over|above", ">"),
+_THRESH_OPS = [(r"不低于|不少于|至少|大于等于|>=|≥|no less than|at least", ">="), (r"超过|超了|过了|高于|大于|多于|>|more than|greater than|over|above", ">"),
                (r"不高于|不超过|至多|小于等于|<=|≤|no more than|at most", "<="),
                (r"低于|少于|小于|不足|不到|不满|没到|没有到|未达到|未到|<|less than|below|under|fewer than", "<")]
 # "3万以上" / "1万以下": the operator follows the number
@@ -400,6 +400,8 @@ def parse_question(question: str, today: dt.date | None = None, layer: SemanticL
         raise RefusedError(reason)
     text, camp = _campaigns(text, today, vocab)
     times = find_times(text, today)
+    if len(times) + len(camp) > 1:  # "上个月新客占当月买家的比例": 当月 is the month already named
+        times = [h for h in times if not re.fullmatch(r"当月|当天|当日|当周|当季|同月|同期", h.range.label)]
     for h in times:
         text = _mask(text, h.start, h.end)
     question_back = ambiguity(text, layer)
@@ -627,7 +629,7 @@ def parse_question(question: str, today: dt.date | None = None, layer: SemanticL
         order.append(OrderBy(field=field, descending=desc, nulls_first=desc and target == "inventory_days"))
         if n and (sup or re.search(r"前|top", n.group(0))):
             limit = cn_int(next(g for g in n.groups() if g))
-        elif re.search(r"拆|各|分别|breakdown|break down|by each", text) and not (n and re.search(r"前|top", n.group(0))):
+        elif re.search(r"拆|各|分别|breakdown|break down|\beach\b|\bevery\b|\b(?:worst|best|highest|lowest|most|least) first\b", text) and not (n and re.search(r"前|top", n.group(0))):
             pass  # "按原因拆一下，看看哪个原因最多" / "各等级…哪个最多": every row, the top one first
         elif sup and re.search(r"哪|which|是什么|是哪|what", text) and not split:
             limit = 1
