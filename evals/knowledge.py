@@ -19,8 +19,8 @@ DATASETS = {
     "own qa_own": REPO / "evals" / "datasets" / "qa_own.jsonl",
     "blind qa_blind (tuning)": REPO / "evals" / "datasets" / "qa_blind.jsonl",
 }
-# Later fresh batches, written by someone who saw no code: batches 2-3 were scored, then tuned on;
-# batches 4-5 never. Scored and reported, never used to calibrate the decline thresholds.
+# Later fresh batches, written by someone who saw no code, each scored before any change for it:
+# batches 2-5 were tuned on afterwards; batches 6-7 were the last honest measure. Scored and reported, never used to calibrate the decline thresholds.
 FRESH = {"fresh qa_fresh": REPO / "evals" / "datasets" / "qa_fresh.jsonl"}
 
 

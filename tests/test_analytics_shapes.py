@@ -122,3 +122,9 @@ def test_threshold_words_and_the_month_already_named() -> None:
     assert [(t.metric, t.op, t.value) for t in sq.thresholds] == [("gmv", ">", 20000)]
     sq = parse_question("上个月新客有多少？占当月买家的几成", TODAY)
     assert sq.comparison is None and sq.time_range.start.month == 11
+
+
+def test_platform_fees_are_not_in_the_warehouse() -> None:
+    from agent.errors import RefusedError
+    with pytest.raises(RefusedError, match="佣金"):
+        parse_question("上个月京东收了我们多少佣金", TODAY)
