@@ -21,7 +21,7 @@ from tools.demo_data import load_profile, read_dimension
 from tools.question_screen import ambiguity, screen
 from tools.question_time import NUM, TimeHit, add_months, cn_int, find_times, previous_period
 from tools.question_words import counted_noun, inverted_exclusions, listed_metrics, unpaid_included
-from tools.semantic import Comparison, Filter, OrderBy, SemanticQuery, Threshold, TimeRange
+from tools.semantic import GRAIN_STEPS, Comparison, Filter, OrderBy, SemanticQuery, Threshold, TimeRange
 
 MAX_QUESTION_CHARS = 2000
 SOFT_FILTERS = {"session_type", "refund_type", "refund_reason"}  # dropped when the metric has no such key
@@ -40,7 +40,7 @@ _GROWTH = r"增长|增速|涨幅|涨了|增幅|提升|growth|grew|increase"
 _DECLINE = r"下降|下跌|跌幅|减少|decline|drop|decrease"
 _PER_DAY = r"日均|平均每天|每天平均|平均每日|每日平均|平均一天|一天平均|\baverage daily\b|\bdaily average\b|\bper day on average\b"
 _TOTAL = r"全店|整体|总体|总的|全部|全渠道|所有渠道|大盘|\btotal\b|\boverall\b|whole shop"
-_SHARE = r"占.{0,4}?(?:多少|几成|比例|百分之)|占比|比重|份额|占多少|占多大|占几成|占百分之|\bshare\b|proportion|\bpercentage\b|what percent\b"
+_SHARE = r"占.{0,4}?(?:多少|几成|比例|百分之)|占比|比重|份额|占多大|\bshare\b|proportion|\bpercentage\b|what percent\b"
 _SPLIT = r"分别|各自|对比|比较|各是|各为|各有|各占|各多少|各\S{1,3}?了?多少|分开|拆开|区分|分成|compare|respectively|each of|\bvs\b\.?|versus"
 _RATIO_WORDS = r"比例|百分比|多少成|几成"  # "女性买家的比例": a counted slice's share of the whole
 _NOW = r"现在|目前|当前|眼下|此刻|最新|实时|截至目前|截止目前|还剩|剩余|\bnow\b|currently|\bcurrent\b|latest|right now|on hand today"
@@ -511,10 +511,10 @@ def parse_question(question: str, today: dt.date | None = None, layer: SemanticL
     for m in matches:
         if m.kind == "dim" and m.key not in dims:
             listed = re.search(rf"的\s*{re.escape(text[m.start:m.end])}\s*(有哪些|是哪些|都有哪些|是什么|[?？。]|$)", text)
-            modifier = not m.strong and not ranking and any(x.kind == "metric" and x.start == m.end for x in matches)
+            # "客服首响的中位数和P90各是多少": a bare noun right before a KPI word says whose KPI it is;
             # "按活动周期对齐算", "按活动表里的日期": how the window is taken, not a breakdown by campaign
-            modifier = modifier or bool(re.match(r"\s*(?:的)?(?:周期|期间|窗口|日期|时间|表|起止|口径|定义)", text[m.end:]))
-            if modifier:  # "客服首响的中位数和P90各是多少": a bare noun right before a KPI word says whose KPI it is
+            owner = not m.strong and not ranking and any(x.kind == "metric" and x.start == m.end for x in matches)
+            if owner or re.match(r"\s*(?:的)?(?:周期|期间|窗口|日期|时间|表|起止|口径|定义)", text[m.end:]):
                 continue
             if (m.strong or ranking or (split and not listed_values) or thresholds or listed) and not any(k == m.key for k, _ in filters):
                 dims.append(m.key)
@@ -575,9 +575,9 @@ def parse_question(question: str, today: dt.date | None = None, layer: SemanticL
     elif re.search(_MOM, text):
         grain = next((layer.dimensions[d].grain for d in dims if layer.dimensions[d].grain), None)
         if grain:  # "今年每个月的GMV和环比": each row against the period just before it
-            step = {"day": (0, 1), "week": (0, 7), "month": (1, 0), "quarter": (3, 0), "year": (12, 0)}[grain]
-            back = lambda d: add_months(d, -step[0]) - dt.timedelta(days=step[1])  # noqa: E731
-            comparison = Comparison(kind="mom", previous=TimeRange(start=back(current.start), end=current.end, label="上期"))
+            months, days = GRAIN_STEPS[grain]
+            start = add_months(current.start, -months) - dt.timedelta(days=days)
+            comparison = Comparison(kind="mom", previous=TimeRange(start=start, end=current.end, label="上期"))
         else:
             comparison = Comparison(kind="mom", previous=previous_period(current, today, "mom"))
     elif others and re.search(_VERSUS, text):

@@ -23,6 +23,8 @@ from knowledge.kpis import KpiDefinition, SemanticLayer, load_semantic_layer
 DIALECTS = {"duckdb": "duckdb", "postgres": "postgres", "postgresql": "postgres", "mysql": "mysql",
             "mariadb": "mysql", "sqlite": "sqlite", "snowflake": "snowflake", "bigquery": "bigquery",
             "clickhouse": "clickhouse", "hive": "hive", "spark": "spark", "trino": "trino", "tsql": "tsql"}
+# One step of each time grain as (months, days): 环比 inside a per-period list compares each row with the step before.
+GRAIN_STEPS = {"day": (0, 1), "week": (0, 7), "month": (1, 0), "quarter": (3, 0), "year": (12, 0)}
 _GRAIN_SQL = {"day": "CAST({t} AS DATE)", "week": "CAST(DATE_TRUNC('week', {t}) AS DATE)",
               "month": "CAST(DATE_TRUNC('month', {t}) AS DATE)",
               "quarter": "CAST(DATE_TRUNC('quarter', {t}) AS DATE)", "year": "CAST(DATE_TRUNC('year', {t}) AS DATE)"}
@@ -144,7 +146,7 @@ class _Compiler:
     def source_sql(self, name: str, measures: list[str], tr: TimeRange) -> str:
         src, layer, sq = self.layer.sources[name], self.layer, self.sq
         params = self.params(tr)
-        fill = lambda s: re.sub(r"\{(start|end|days|n|h|k|k1|s)\}", lambda m: params[m.group(1)], s)  # noqa: E731
+        fill = lambda s: re.sub(r"\{(" + "|".join(params) + r")\}", lambda m: params[m.group(1)], s)  # noqa: E731
         dims, joins, where = [], [], []
         for d in sq.dimensions:
             dim = layer.dimensions[d]
@@ -348,7 +350,8 @@ def _shift(c: Comparison, grain: str | None = None) -> str | None:
     if c.kind == "yoy":
         return "1 year"
     if c.kind == "mom" and grain:
-        return {"day": "1 day", "week": "7 day", "month": "1 month", "quarter": "3 month", "year": "1 year"}[grain]
+        months, days = GRAIN_STEPS[grain]
+        return f"{months} month" if months else f"{days} day"
     return None
 
 
