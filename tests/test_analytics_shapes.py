@@ -61,6 +61,13 @@ CASES = [
      "SELECT CASE WHEN f.t >= DATE '2025-11-01' THEN '新客' ELSE '老客' END, SUM(o.paid_amount), COUNT(DISTINCT o.customer_id) "
      f"FROM fact_orders o JOIN f ON f.customer_id = o.customer_id WHERE o.pay_time >= {NOV.format(t='o.pay_time')} GROUP BY 1",
      False),
+    ("3月份首单的那批新客，4、5、6月还回来买的比例分别是多少",
+     "WITH f AS (SELECT customer_id FROM fact_orders WHERE pay_time IS NOT NULL GROUP BY customer_id "
+     "HAVING MIN(pay_time) >= DATE '2025-03-01' AND MIN(pay_time) < DATE '2025-04-01'), "
+     "m AS (SELECT * FROM (VALUES (1, DATE '2025-04-01'), (2, DATE '2025-05-01'), (3, DATE '2025-06-01')) v(k, s)) "
+     "SELECT m.k, m.s, COUNT(*), COUNT(*) FILTER (WHERE EXISTS (SELECT 1 FROM fact_orders o WHERE o.customer_id = "
+     "f.customer_id AND o.pay_time >= m.s AND o.pay_time < m.s + INTERVAL 1 MONTH)) FROM m CROSS JOIN f "
+     "GROUP BY m.k, m.s ORDER BY m.k", True),
     ("11月各一级类目销售额环比变化",
      "SELECT p.category_l1, SUM(i.allocated_paid_amount) FROM fact_order_items i JOIN fact_orders o ON o.order_id = "
      f"i.order_id JOIN dim_product p ON p.sku = i.sku WHERE o.pay_time >= {NOV.format(t='o.pay_time')} GROUP BY 1", False),
@@ -87,10 +94,15 @@ def test_a_slow_reply_threshold_is_not_a_threshold_on_agents() -> None:
     assert sq.metrics[0] == "first_response_time" and sq.thresholds[0].value == 40
 
 
-@pytest.mark.parametrize("question, k", [("1月首购的新客次月还在买的比例", 1), ("2025年2月首单的新客，6月还有购买的比例", 4)])
-def test_retention_month_is_read(question: str, k: int) -> None:
+@pytest.mark.parametrize("question, k, k_last", [
+    ("1月首购的新客次月还在买的比例", 1, None), ("2025年2月首单的新客，6月还有购买的比例", 4, None),
+    ("2025年6月首购的新客，7、8、9月每个月还有多少比例在买", 1, 3), ("6月份首单的新客，之后第2、3个月还回来买的比例", 2, 3),
+    ("5月份首购的那批新客，后面每个月还有多少比例回来买？算到11月", 1, 6),
+    ("5月份首购的那批新客，后面每个月还有多少比例回来买", 1, 6)])
+def test_retention_month_is_read(question: str, k: int, k_last: int | None) -> None:
     sq = parse_question(question, TODAY)
-    assert sq.metrics[0] == "retention_rate" and sq.params["k"] == k
+    assert sq.metrics[0] == "retention_rate" and sq.params["k"] == k and sq.params.get("k_last") == k_last
+    assert not sq.dimensions  # the months after the cohort are the rows, not a breakdown of the cohort
 
 
 def test_names_of_members_in_english_are_personal_data() -> None:

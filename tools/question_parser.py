@@ -18,6 +18,7 @@ from functools import lru_cache
 from agent.errors import InputError, RefusedError
 from knowledge.kpis import SemanticLayer, load_semantic_layer
 from tools.demo_data import load_profile, read_dimension
+from tools.question_cohort import COHORT_WORDS, cohort_metrics, expand_month_lists
 from tools.question_screen import ambiguity, screen
 from tools.question_time import NUM, TimeHit, add_months, cn_int, find_times, previous_period
 from tools.question_words import counted_noun, inverted_exclusions, listed_metrics, unpaid_included
@@ -44,8 +45,6 @@ _SHARE = r"占.{0,4}?(?:多少|几成|比例|百分之)|占比|比重|份额|占
 _SPLIT = r"分别|各自|对比|比较|各是|各为|各有|各占|各多少|各\S{1,3}?了?多少|分开|拆开|区分|分成|compare|respectively|each of|\bvs\b\.?|versus"
 _RATIO_WORDS = r"比例|百分比|多少成|几成"  # "女性买家的比例": a counted slice's share of the whole
 _NOW = r"现在|目前|当前|眼下|此刻|最新|实时|截至目前|截止目前|还剩|剩余|\bnow\b|currently|\bcurrent\b|latest|right now|on hand today"
-_RETURNED = r"还有?(?:在)?(?:购买|买|下单|复购)|还在买|回来买|又来买|再来买|回头买|又买|又下单|再买|再次购买|回购|复购|留存|came back|bought again|still buying|retention"
-_NEXT_MONTH = r"次月|下个月|下一个月|第二个月|next month|following month|month after"
 _SLOW_RESPONSE = (r"(?:首响|首次响应|响应|回复)[^,，。?？;；]{0,8}?(?:超过|大于|多于|高于|慢于|超出|长于|over|more than|longer than)\s*"
                   r"(\d+(?:\.\d+)?)\s*(秒|s\b|seconds?|分钟|min(?:ute)?s?)")
 _EN_COUNT = r"one|two|three|four|five|six|seven|eight|nine|ten"
@@ -394,7 +393,7 @@ def parse_question(question: str, today: dt.date | None = None, layer: SemanticL
     today = today or dt.date.today()
     layer = layer or load_semantic_layer()
     vocab = _vocab_for(layer)
-    text = re.sub(r"一共|总共|总计|加起来|all together|in total", "", arabic_amounts(normalize(question)))
+    text = re.sub(r"一共|总共|总计|加起来|all together|in total", "", expand_month_lists(arabic_amounts(normalize(question))))
     reason = screen(text, layer)
     if reason:
         raise RefusedError(reason)
@@ -421,38 +420,9 @@ def parse_question(question: str, today: dt.date | None = None, layer: SemanticL
     metrics = list(dict.fromkeys(m.key for m in matches if m.kind == "metric"))
     metrics = listed_metrics(metrics, [(m.start, m.end) for m in matches if m.kind == "metric"], text, layer)
     metrics = unpaid_included(metrics, text, layer)
-    params: dict[str, int] = {}
     notes: list[str] = [f"只统计订单金额 {f.op} {f.values[0]} 元的订单（按单笔订单判断，不是合计）" for f in row_filters]
-    days_n = re.search(rf"{NUM}\s*(?:天|日|days?)", text)
-    cohort_words = re.search(r"新客|首购|首次购买|首单|首次下单|new customers?|first[- ]time|first purchase|cohort", text)
-    if ("repurchase_rate" in metrics or re.search(r"复购|回购|repurchase|repeat", text)) and cohort_words and days_n:
-        metrics = [m for m in metrics if m not in ("repurchase_rate", "new_customers")]
-        metrics.insert(0, "cohort_repurchase_rate")
-        params["n"] = cn_int(days_n.group(1))
-    if "ltv" in metrics:
-        if days_n:
-            params["h"] = cn_int(days_n.group(1))
-        elif re.search(r"一年|1年|12个月|one year|1 year|12 months", question):
-            params["h"] = 365
-    months = [h for h in times if h.range.start.day == 1 and h.range.end == add_months(h.range.start, 1)]
-    if cohort_words and re.search(_RETURNED, text) and not days_n and (
-            re.search(_NEXT_MONTH, text) or len(months) == 2 or "retention_rate" in metrics):
-        metrics = ["retention_rate", *[m for m in metrics if m not in ("retention_rate", "new_customers", "new_customer_share",
-                                                                        "repurchase_rate", "paying_buyers")]]
-        if len(months) == 2 and not re.search(_NEXT_MONTH, text):
-            # "6月首购的新客，7月还有购买的比例": the cohort is the first month, the second month says k
-            a, b = months[0].range.start, months[1].range.start
-            params["k"] = max(1, (b.year - a.year) * 12 + b.month - a.month)
-            times = [h for h in times if h is not months[1]]
-    if "retention_rate" in metrics:
-        k = re.search(rf"第\s*{NUM}\s*个?月|m\s*(\d+)|month\s*(\d+)", text)
-        if k and "k" not in params:
-            params["k"] = cn_int(next(g for g in k.groups() if g))
-        if re.search(_NEXT_MONTH, text):
-            params["k"] = 1
-        metrics = [m for m in metrics if m != "new_customers"]
-    if {"cohort_repurchase_rate", "ltv", "retention_rate"} & set(metrics):
-        metrics = [m for m in metrics if m != "new_customers" or "cac" in metrics]
+    metrics, times, params = cohort_metrics(metrics, text, question, times, today)
+    cohort_words = re.search(COHORT_WORDS, text)
     if "refund_rate" in metrics and re.search(r"按订单|订单口径|订单维度|订单数|by orders?|order[- ]based|order count", text):
         metrics = ["refund_order_rate" if m == "refund_rate" else m for m in metrics]
     metrics, params = _special_metrics(metrics, text, params, cohort_words is not None)
@@ -532,6 +502,8 @@ def parse_question(question: str, today: dt.date | None = None, layer: SemanticL
     if "customer_type" in dims and set(metrics) <= {"new_customers", "returning_customers", "paying_buyers"}:
         # "新客和老客各有多少": the two counts themselves, not a count split by itself
         dims, metrics = [d for d in dims if d != "customer_type"], ["new_customers", "returning_customers"]
+    if "k_last" in params:  # a retention row per month already: "后面每个月" is not a second breakdown
+        dims = [d for d in dims if not layer.dimensions[d].grain]
     if any(layer.dimensions[d].grain for d in dims) and len(dims) > 1:
         dims = [d for d in dims if not layer.dimensions[d].grain][:1] + [d for d in dims if layer.dimensions[d].grain][:1]
     # time range and comparison

@@ -78,7 +78,8 @@ class SemanticQuery(BaseModel):
     thresholds: list[Threshold] = Field(default_factory=list)
     order_by: list[OrderBy] = Field(default_factory=list)
     limit: int | None = Field(None, ge=1, le=10000)
-    params: dict[str, int] = Field(default_factory=dict, description="cohort parameters: n (days), h (days), k (months)")
+    params: dict[str, int] = Field(default_factory=dict, description="cohort parameters: n (days), h (days), k (months); "
+                                   "k_last asks for one row per month from k to k_last")
     share: bool = Field(False, description="add each row's share of the column total for the first metric")
     share_of_total: bool = Field(False, description="with share: the filters pick rows after the share of the "
                                  "unfiltered total is computed (抖音占全店GMV的比例)")
@@ -252,6 +253,8 @@ class _Compiler:
 
     def compile(self) -> str:
         sq = self.sq
+        if sq.params.get("k_last", 0) > sq.params.get("k", 1):
+            return self.retention_series()
         ctes, select, outputs = self.period(sq.time_range, "")
         if sq.comparison:
             pctes, pselect, _ = self.period(sq.comparison.previous, "_prev")
@@ -303,6 +306,18 @@ class _Compiler:
             sql += f" LIMIT {sq.limit}"
         return sql
 
+    def retention_series(self) -> str:
+        """One row per month after the cohort's (k to k_last): "6月首购的新客，7、8、9月各有多少还在买"."""
+        sq, tr = self.sq, self.sq.time_range
+        month = tr.start.day == 1 and tr.end == _add_months(tr.start, 1)  # a one-month cohort names each month
+        parts = []
+        for k in range(int(sq.params.get("k", 1)), int(sq.params["k_last"]) + 1):
+            params = {key: v for key, v in sq.params.items() if key != "k_last"} | {"k": k}
+            one = _Compiler(sq.model_copy(update={"params": params}), self.layer).compile()
+            label = f", {_date(_add_months(tr.start, k))} AS retention_month" if month else ""
+            parts.append(f"SELECT {k} AS k{label}, r{k}.* FROM ({one}) r{k}")
+        return "SELECT * FROM (" + " UNION ALL ".join(parts) + ") series ORDER BY k"
+
     def combined(self, sql: str) -> str:
         """The picked slices as one row: additive KPIs summed, the share recomputed from the sums."""
         m = self.sq.metrics[0]
@@ -353,6 +368,11 @@ def _shift(c: Comparison, grain: str | None = None) -> str | None:
         months, days = GRAIN_STEPS[grain]
         return f"{months} month" if months else f"{days} day"
     return None
+
+
+def _add_months(d: dt.date, n: int) -> dt.date:
+    y, m = divmod(d.month - 1 + n, 12)
+    return d.replace(year=d.year + y, month=m + 1, day=1)
 
 
 def normalize_dialect(dialect: str | None) -> str:
