@@ -16,7 +16,7 @@ from tools.question_time import NUM, TimeHit, add_months, cn_int
 COHORT_WORDS = r"新客|首购|首次购买|首单|首次下单|new customers?|first[- ]time|first purchase|cohort"
 RETURNED = (r"还有?(?:在)?(?:购买|买|下单|复购)|还在买|还[^,，。?？]{0,8}?在(?:买|购买|下单)|回来买|又来买|再来买|回头买|又买|又下单|再买|再次购买|回购|复购|留存|"
             r"came back|bought again|still buying|retention")
-NEXT_MONTH = r"次月|下个月|下一个月|第二个月|next month|following month|month after"
+NEXT_MONTH = r"次月|下个月|下一个月|第二个月|next (?:calendar )?month|following (?:calendar )?month|month after"
 _EVERY_MONTH = r"每个月|每月|逐月|各月|每一个月|month by month|each month|every month"
 _MONTH_LIST = r"第\s*(\d{1,2})((?:\s*[、,，和及与]\s*第?\s*\d{1,2})+)\s*个?月"
 _AFTER = r"之后|后面|以后|此后|往后|after(?:wards)?|following|later"

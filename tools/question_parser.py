@@ -194,8 +194,22 @@ def _mask_spans(text: str, spans: list[tuple[int, int]]) -> str:
     return text
 
 
-def _campaigns(text: str, today: dt.date, vocab: Vocab) -> tuple[str, list[TimeHit]]:
-    hits = []
+# "双十一投放计划", "打了双十一活动标的订单", "the Double 11 ad plan": the campaign's own rows, not just its dates
+_PLAN_AFTER = r"\s*(?:的|那个|这个)?\s*(?:大促|活动)?\s*(?:的)?\s*(?:专项投放|投放计划|推广计划|广告计划|专项计划|活动标|活动标签|标签|(?:ad |campaign )?plans?\b|tagged)"
+_PLAN_BEFORE = r"(?:打了|带|带有|挂了|tagged (?:with|as)?)\s*$"
+
+
+def _campaigns(text: str, today: dt.date, vocab: Vocab) -> tuple[str, list[TimeHit], list[str]]:
+    """Campaign windows named in the text (masked once read), and the campaigns whose own rows are meant."""
+    hits, tagged = [], []
+    for cs in vocab.campaigns.values():  # an id written out, "D11_2025": that campaign's rows in its window
+        for cid, s, e, name in cs:
+            for i in reversed(_find_all(text, cid.lower())):
+                tagged.append(name)
+                if not cid.startswith("AO_"):
+                    hits.append(TimeHit(i, i + len(cid), TimeRange(start=s, end=min(e + dt.timedelta(days=1), today), label=name, key=cid),
+                                      "campaign"))
+                text = _mask(text, i, i + len(cid))
     for surface, prefix in vocab.campaign_words:
         for i in _find_all(text, surface):
             j = i + len(surface)
@@ -219,13 +233,18 @@ def _campaigns(text: str, today: dt.date, vocab: Vocab) -> tuple[str, list[TimeH
                 raise InputError(f"没有找到{year or ''}{surface}的活动窗口",
                                  hint="dim_campaign 里有：" + "、".join(c[0] for c in options))
             cid, s, e, name = max(pick, key=lambda c: c[1])
-            tr = TimeRange(start=s, end=min(e + dt.timedelta(days=1), today), label=name)
+            tr = TimeRange(start=s, end=min(e + dt.timedelta(days=1), today), label=name, key=cid)
             day = re.match(r"\s*(?:的)?\s*(?:当天|当日|那天|那一天|正日子|on the day)", text[j:])
             if day:  # "双十一当天": the festival day itself, the last day of the window
                 tr, j = TimeRange(start=e, end=min(e + dt.timedelta(days=1), today), label=f"{name}当天"), j + day.end()
+            if re.match(_PLAN_AFTER, text[j:j + 16]) or re.search(_PLAN_BEFORE, text[max(0, start - 12):start]):
+                tagged.append(name)
             hits.append(TimeHit(start, j, tr, "campaign"))
             text = _mask(text, start, j)
-    return text, sorted(hits, key=lambda h: h.start)
+    if tagged and len({(h.range.start, h.range.end) for h in hits}) > 1:
+        tagged = [t for t in tagged if any(h.range.label == t for h in hits)]
+    unique = {(h.range.start, h.range.end): h for h in sorted(hits, key=lambda h: h.start, reverse=True)}  # "双十一计划（D11_2025）" once
+    return text, sorted(unique.values(), key=lambda h: h.start), list(dict.fromkeys(tagged))
 
 
 def _scan(text: str, vocab: Vocab) -> list[Match]:
@@ -309,6 +328,34 @@ def _grain_of(ranges: list[TimeRange]) -> str | None:
                for r in rs):
             return grain
     return "day" if all(r.days == 1 for r in rs) else None
+
+
+_CHANGE = (r"涨|跌|增长|增加|减少|下降|下滑|提升|变化|变动|差|高了|低了|多了|少了|掉|growth|grew|chang|increase|decrease|decline|"
+           r"drop|up or down|higher|lower|difference|gap|improv|better|worse")
+_ROWS = r"分别|各是|各自|各花|各有|都给|都列|列一下|next to|side by side|respectively|each year|both years|for each"
+
+
+def _period_rows(camp: list[TimeHit], others: list[TimeHit], current: TimeRange, years_only: bool, text: str,
+                 question: str, vocab: Vocab) -> list[TimeRange]:
+    """Periods shown side by side as rows, when two campaign windows (or a campaign in two named years) are
+    put together without asking how much one changed against the other; else []."""
+    if not others or not camp or re.search(_CHANGE, text) or re.search(_YOY, question.lower()) or re.search(_MOM, text) \
+            or not re.search(_ROWS, text):
+        return []
+    if years_only:
+        out = []
+        for year in sorted({h.range.start.year for h in others} | {current.start.year}):
+            label = current.label.replace(str(current.start.year), str(year))
+            c = next((c for cs in vocab.campaigns.values() for c in cs if c[3] == label), None)
+            if c is None:
+                return []
+            end = min(c[2] + dt.timedelta(days=1), current.end) if year == current.start.year else c[2] + dt.timedelta(days=1)
+            out.append(TimeRange(start=c[1], end=end, label=c[3], key=c[0]))
+        return out if len(out) > 1 else []
+    windows = {(h.range.start, h.range.end): h.range for h in [*camp, *others]}
+    if len(windows) > 1 and all(h.kind == "campaign" for h in others):
+        return sorted(windows.values(), key=lambda r: r.start)
+    return []
 
 
 def _compose_ratio(metrics: list[str], matches: list[Match], text: str, layer: SemanticLayer) -> list[str]:
@@ -397,7 +444,7 @@ def parse_question(question: str, today: dt.date | None = None, layer: SemanticL
     reason = screen(text, layer)
     if reason:
         raise RefusedError(reason)
-    text, camp = _campaigns(text, today, vocab)
+    text, camp, tagged = _campaigns(text, today, vocab)
     times = find_times(text, today)
     if len(times) + len(camp) > 1:  # "上个月新客占当月买家的比例": 当月 is the month already named
         times = [h for h in times if not re.fullmatch(r"当月|当天|当日|当周|当季|同月|同期", h.range.label)]
@@ -417,6 +464,9 @@ def parse_question(question: str, today: dt.date | None = None, layer: SemanticL
         only = Vocab([e for e in vocab.entries if e[1] == "metric"], vocab.campaigns, vocab.campaign_words, [])
         found = _scan(text, only)[:1] or _scan(text, Vocab(vocab.fallback, {}, [], []))[:1]
         matches = sorted(matches + found, key=lambda m: m.start)
+    if re.search(r"广告|投放|推广|计划|\bads?\b|advertis", text):  # "投放计划花了多少钱": the shop's spend, not buyers'
+        matches = [Match(m.start, m.end, m.kind, "ad_spend", m.value, m.strong)
+                   if m.kind == "metric" and re.fullmatch(r"花了多少钱?|spent|spending", text[m.start:m.end]) else m for m in matches]
     metrics = list(dict.fromkeys(m.key for m in matches if m.kind == "metric"))
     metrics = listed_metrics(metrics, [(m.start, m.end) for m in matches if m.kind == "metric"], text, layer)
     metrics = unpaid_included(metrics, text, layer)
@@ -468,6 +518,8 @@ def parse_question(question: str, today: dt.date | None = None, layer: SemanticL
         if m.kind == "value" and any(a <= m.start < b for a, b in hedged) and any(
                 x.kind == "dim" and x.key == m.key for x in matches):
             continue  # "各渠道排个序，感觉抖音退得最狠": a guess about one row, not a filter
+        if m.kind == "value" and re.search(r"(?<![不未])(?:含|包括|包含|including|incl\.?)\s*\S{0,2}$", text[max(0, m.start - 6):m.start]):
+            continue  # "全部广告（含日常推广计划）": rows included, not a filter
         if m.kind == "value":
             neg = bool(re.search(f"({_NEGATE})\\s*\\S{{0,2}}$", text[max(0, m.start - 6):m.start]))
             if last and last[0].key == m.key and re.fullmatch(r"\s*[、,，/和及与跟或]\s*", text[last[0].end:m.start]):
@@ -483,18 +535,26 @@ def parse_question(question: str, today: dt.date | None = None, layer: SemanticL
             listed = re.search(rf"的\s*{re.escape(text[m.start:m.end])}\s*(有哪些|是哪些|都有哪些|是什么|[?？。]|$)", text)
             # "客服首响的中位数和P90各是多少": a bare noun right before a KPI word says whose KPI it is;
             # "按活动周期对齐算", "按活动表里的日期": how the window is taken, not a breakdown by campaign
-            owner = not m.strong and not ranking and any(x.kind == "metric" and x.start == m.end for x in matches)
+            # "各渠道客服平均首响…哪个渠道最慢": with another breakdown named, the bare noun is still the owner
+            owner = not m.strong and (not ranking or any(x.kind == "dim" and x.strong and x.key != m.key for x in matches)) \
+                and any(x.kind == "metric" and x.start == m.end for x in matches)
             if owner or re.match(r"\s*(?:的)?(?:周期|期间|窗口|日期|时间|表|起止|口径|定义)", text[m.end:]):
                 continue
-            if (m.strong or ranking or (split and not listed_values) or thresholds or listed) and not any(k == m.key for k, _ in filters):
+            if (m.strong or ranking or (split and not listed_values) or thresholds or listed) and not any(k == m.key for k, _ in filters) \
+                    and not (tagged and m.key == "campaign"):
                 dims.append(m.key)
     for (dim, neg), vals in filters.items():
-        if (split or ranking) and len(vals) > 1 and not neg and dim not in dims:
+        # "women, men and unknown": a list of every value of a dimension is a breakdown by it
+        whole = len(vals) > 1 and set(vals) >= {e[3] for e in vocab.entries if e[1] == "value" and e[2] == dim}
+        if ((split or ranking) and len(vals) > 1 or whole) and not neg and dim not in dims:
             dims.append(dim)
     sources = {layer.measures[x].source for k in metrics for x in layer.kpi(k).measures()}
     keys = {key for s in sources for key in layer.sources[s].keys}
     flist = [Filter(dimension=d, values=v, negate=n) for (d, n), v in filters.items()
              if not (d in SOFT_FILTERS and layer.dimensions[d].key not in keys)] + row_filters
+    if tagged and all("campaign" in layer.sources[s].keys for s in sources):
+        flist.append(Filter(dimension="campaign", values=tagged))
+        notes.append(f"只统计打了{'、'.join(tagged)}活动标（campaign_id）的数据，不含同期的日常推广")
     each = re.search(r"\beach of the (?:last|past|previous) \w+ (day|week|month)s\b", normalize(question))
     if each and not any(layer.dimensions[d].grain for d in dims):
         dims.append(each.group(1))  # "GMV for each of the last seven days": one row per day
@@ -536,7 +596,13 @@ def parse_question(question: str, today: dt.date | None = None, layer: SemanticL
     years_only = bool(camp) and bool(others) and all(
         h.range.start.month == 1 and h.range.start.day == 1 and h.range.end in (h.range.start.replace(year=h.range.start.year + 1), today)
         for h in others)  # "618期间…今年跟去年对比": this year's campaign against last year's
-    if re.search(_YOY, text) or re.search(_YOY, question.lower()) or (years_only and re.search(_VERSUS, text)):
+    periods = _period_rows(camp, others, current, years_only, text, question, vocab)
+    if periods:  # "双十一今年和去年分别…", "Put Double 11 2025 next to Double 11 2024": a block of rows per period
+        current = periods[-1]
+        if tagged:
+            flist = [f for f in flist if f.dimension != "campaign"] + [Filter(dimension="campaign", values=[p.label for p in periods])]
+            notes = [n for n in notes if "活动标" not in n] + [f"只统计打了{'、'.join(p.label for p in periods)}活动标（campaign_id）的数据"]
+    elif re.search(_YOY, text) or re.search(_YOY, question.lower()) or (years_only and re.search(_VERSUS, text)):
         prev = next((h.range for h in camp if h.range != current), None)
         if prev is None and camp and current == camp[0].range:
             older = [c for cs in vocab.campaigns.values() for c in cs
@@ -619,6 +685,6 @@ def parse_question(question: str, today: dt.date | None = None, layer: SemanticL
         notes.append("占比 = 所选切片 ÷ 不加这些筛选条件的全店合计（同一指标、同一时间）")
     if per_day:
         notes.append(f"日均 = 指标 ÷ 统计期的自然日数（{max(current.days, 1)} 天，含没有数据的日子）")
-    return SemanticQuery(metrics=metrics, dimensions=dims, filters=flist, time_range=current, comparison=comparison,
+    return SemanticQuery(metrics=metrics, dimensions=dims, filters=flist, time_range=current, comparison=comparison, periods=periods,
                          thresholds=thresholds, order_by=order, limit=limit, params=params,
                          share=share, share_of_total=share_of_total, combine=combine, per_day=per_day, notes=notes)

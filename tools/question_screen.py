@@ -254,4 +254,7 @@ def _known_identifiers(layer: SemanticLayer) -> set[str]:
               "discontinued_date", "sku_spec", "platform_company", "channel_type", "open_date", "campaign_type",
               "start_date", "end_date", "line_no", "unit_price", "refund_type", "session_type", "recommend_score",
               "first_response_seconds", "converted_order_id", "on_hand_qty", "snapshot_date", "stat_date"}
+    from tools.demo_data import read_dimension  # campaign ids such as D11_2025 are values, not tables
+
+    names |= {row[0].lower() for row in read_dimension("dim_campaign").rows}
     return names

@@ -176,6 +176,15 @@ def find_times(text: str, today: dt.date) -> list[TimeHit]:
             continue  # "may" is usually the verb
         y = int(m.group(2)) if m.group(2) else (today.year if month_range(today.year, mo)[0] < today else today.year - 1)
         add(m, *month_range(y, mo))
+    # ISO weeks: 2025年第47周 / 第47周 / week 47 (of 2025) / 2025-W47
+    for m in re.finditer(rf"{_YEAR}第\s*(\d{{1,2}})\s*周|\bweek\s*(\d{{1,2}})(?:\s*(?:of\s+)?(\d{{4}}))?\b|\b(\d{{4}})-?w(\d{{1,2}})\b", text):
+        week = int(m.group(4) or m.group(5) or m.group(8))
+        y = _year_of(m.group(1) or m.group(2) or m.group(3), today) or int(m.group(6) or m.group(7) or today.year)
+        try:
+            monday = dt.date.fromisocalendar(y, week, 1)
+        except ValueError:
+            raise InputError(f"{y}年没有第{week}周", hint="ISO 周数是 1 到 52（有的年份到 53）") from None
+        add(m, monday, monday + dt.timedelta(days=7))
     # quarters and halves
     for m in re.finditer(rf"(?<![上下这本]){_YEAR}(?:第?([一二三四1-4])季度|q([1-4])(?:\s*(\d{{4}}))?)", text):
         q = cn_int(m.group(4) or m.group(5))

@@ -36,6 +36,7 @@ class TimeRange(BaseModel):
     start: dt.date
     end: dt.date = Field(description="exclusive end date")
     label: str = ""
+    key: str = Field("", description="the campaign id when the range is a campaign's window")
 
     @property
     def days(self) -> int:
@@ -75,6 +76,8 @@ class SemanticQuery(BaseModel):
     filters: list[Filter] = Field(default_factory=list)
     time_range: TimeRange
     comparison: Comparison | None = None
+    periods: list[TimeRange] = Field(default_factory=list, description="rows per period instead of one time range: "
+                                     "each period's rows, labelled (2024双十一 and 2025双十一 side by side)")
     thresholds: list[Threshold] = Field(default_factory=list)
     order_by: list[OrderBy] = Field(default_factory=list)
     limit: int | None = Field(None, ge=1, le=10000)
@@ -255,6 +258,8 @@ class _Compiler:
         sq = self.sq
         if sq.params.get("k_last", 0) > sq.params.get("k", 1):
             return self.retention_series()
+        if sq.periods:
+            return self.period_rows()
         ctes, select, outputs = self.period(sq.time_range, "")
         if sq.comparison:
             pctes, pselect, _ = self.period(sq.comparison.previous, "_prev")
@@ -318,6 +323,15 @@ class _Compiler:
             parts.append(f"SELECT {k} AS k{label}, r{k}.* FROM ({one}) r{k}")
         return "SELECT * FROM (" + " UNION ALL ".join(parts) + ") series ORDER BY k"
 
+    def period_rows(self) -> str:
+        """Each period's rows with its label and start date, one period after another."""
+        parts = []
+        for i, p in enumerate(self.sq.periods):
+            one = _Compiler(self.sq.model_copy(update={"periods": [], "time_range": p}), self.layer).compile()
+            key = f"{_lit(p.key)} AS period_key, " if any(x.key for x in self.sq.periods) else ""
+            parts.append(f"SELECT {_lit(p.label)} AS period, {key}{_date(p.start)} AS period_start, p{i}.* FROM ({one}) p{i}")
+        return "SELECT * FROM (" + " UNION ALL ".join(parts) + ") periods ORDER BY period_start"
+
     def combined(self, sql: str) -> str:
         """The picked slices as one row: additive KPIs summed, the share recomputed from the sums."""
         m = self.sq.metrics[0]
@@ -346,7 +360,7 @@ class _Compiler:
         out = []
         for o in sq.order_by:
             nulls = "NULLS FIRST" if o.nulls_first else "NULLS LAST"
-            out.append(f"{o.field} {'DESC' if o.descending else 'ASC'} {nulls}")
+            out.append(f"{self.unrounded(o.field)} {'DESC' if o.descending else 'ASC'} {nulls}")
         grains = [d for d in sq.dimensions if self.layer.dimensions[d].grain]
         others = [d for d in sq.dimensions if d not in grains]
         if not out and sq.dimensions:
@@ -357,6 +371,20 @@ class _Compiler:
         used = {o.split()[0] for o in out}
         out += [f"{d} ASC" for d in grains + others if d not in used]
         return out
+
+
+    def unrounded(self, field: str) -> str:
+        """A rounded KPI is ranked by its exact value, so 40.42 s and 40.36 s do not tie as 40.4 s."""
+        kpi = next((k for k in self.kpis if k.id == field), None)
+        rounded = re.fullmatch(r"ROUND\((.*), \d\)", self.expr_of(kpi)) if kpi and not self.sq.comparison else None
+        if not rounded:
+            return field
+        bare = {self.expr_of(k): k.id for k in self.kpis if self.expr_of(k) in self.layer.measures}
+        shown = {m for k in self.kpis for m in self.measures_of(k)}
+        names = set(re.findall(r"\b[a-z_][a-z0-9_]*\b", rounded.group(1))) - {"nullif", "coalesce"}
+        if not names <= shown:
+            return field
+        return re.sub(r"\b[a-z_][a-z0-9_]*\b", lambda m: bare.get(m.group(0), m.group(0)), rounded.group(1))
 
 
 def _shift(c: Comparison, grain: str | None = None) -> str | None:
