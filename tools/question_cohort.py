@@ -20,6 +20,7 @@ NEXT_MONTH = r"次月|下个月|下一个月|第二个月|next (?:calendar )?mon
 _EVERY_MONTH = r"每个月|每月|逐月|各月|每一个月|month by month|each month|every month"
 _MONTH_LIST = r"第\s*(\d{1,2})((?:\s*[、,，和及与]\s*第?\s*\d{1,2})+)\s*个?月"
 _AFTER = r"之后|后面|以后|此后|往后|after(?:wards)?|following|later"
+_BOUGHT = r"买过|购买过|有购买|有过购买|下过单|买了东西|有支付|消费过|bought|purchased|paid|ordered"
 _DROPPED = ("retention_rate", "new_customers", "new_customer_share", "repurchase_rate", "paying_buyers")
 
 
@@ -51,6 +52,19 @@ def cohort_metrics(metrics: list[str], text: str, question: str, times: list[Tim
         elif re.search(r"一年|1年|12个月|one year|1 year|12 months", question):
             params["h"] = 365
     months = _months(times)
+    bought = re.search(_BOUGHT, text)
+    again = re.search(RETURNED, text[bought.end():]) if bought and not cohort and len(months) >= 2 else None
+    if bought and again:
+        # "9月有购买的客户里，10月又下单付款的占多少", "customers who bought in September… again in October":
+        # any buyers of one month (the month nearest "bought"), paying again in a later one (nearest "again")
+        at = bought.end() + again.start()
+        near = lambda pos: lambda h: min(abs(h.start - pos), abs(h.end - pos))  # noqa: E731
+        base = min(months, key=near(bought.start()))
+        later = min((h for h in months if h is not base), key=near(at))
+        if _offset(base.range.start, later.range.start) > 0:
+            params["k"] = _offset(base.range.start, later.range.start)
+            kept = [m for m in metrics if m not in (*_DROPPED, "gmv", "paid_orders", "buyer_return_rate", "members")]
+            return ["buyer_return_rate", *kept], [h for h in times if h is base or h not in months], params
     listed = re.search(_MONTH_LIST, text)
     every = re.search(_EVERY_MONTH, text) and re.search(_AFTER, text) or re.search(rf"(?:{_AFTER}).{{0,4}}(?:{_EVERY_MONTH})", text)
     if cohort and re.search(RETURNED, text) and not days_n and (

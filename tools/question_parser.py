@@ -441,6 +441,7 @@ def parse_question(question: str, today: dt.date | None = None, layer: SemanticL
     layer = layer or load_semantic_layer()
     vocab = _vocab_for(layer)
     text = re.sub(r"一共|总共|总计|加起来|all together|in total", "", expand_month_lists(arabic_amounts(normalize(question))))
+    text = re.sub(r"\bby (?:the|their|its|each) ", "by ", text)  # "split by the channel they registered on"
     reason = screen(text, layer)
     if reason:
         raise RefusedError(reason)
@@ -464,6 +465,10 @@ def parse_question(question: str, today: dt.date | None = None, layer: SemanticL
         only = Vocab([e for e in vocab.entries if e[1] == "metric"], vocab.campaigns, vocab.campaign_words, [])
         found = _scan(text, only)[:1] or _scan(text, Vocab(vocab.fallback, {}, [], []))[:1]
         matches = sorted(matches + found, key=lambda m: m.start)
+    if re.search(_NOW, text) and not re.search(r"买|购|下单|付款|支付|消费|成交|buy|bought|purchas|paid|order|spen", text):
+        # "现在各会员等级有多少人": everyone registered, not the buyers of a period
+        matches = [Match(m.start, m.end, m.kind, "members", m.value, m.strong)
+                   if m.kind == "metric" and m.key == "paying_buyers" else m for m in matches]
     if re.search(r"广告|投放|推广|计划|\bads?\b|advertis", text):  # "投放计划花了多少钱": the shop's spend, not buyers'
         matches = [Match(m.start, m.end, m.kind, "ad_spend", m.value, m.strong)
                    if m.kind == "metric" and re.fullmatch(r"花了多少钱?|spent|spending", text[m.start:m.end]) else m for m in matches]
@@ -618,8 +623,10 @@ def parse_question(question: str, today: dt.date | None = None, layer: SemanticL
             comparison = Comparison(kind="mom", previous=TimeRange(start=start, end=current.end, label="上期"))
         else:
             comparison = Comparison(kind="mom", previous=previous_period(current, today, "mom"))
-    elif others and re.search(_VERSUS, text):
+    elif others and (re.search(_VERSUS, text) or re.search(r"\bchang(?:e|ed|ing)\b|变化|变动", text)):
         prev = others[0].range
+        if prev.start > current.start and re.search(r"\bfrom\b|从", text):  # "change from October to November"
+            current, prev = prev, current
         if re.search(r"同期|同一时间段|同样的天数|same period|same days", text) and prev.days > current.days:
             prev = TimeRange(start=prev.start, end=prev.start + dt.timedelta(days=current.days), label=f"{prev.label}同期")
         comparison = Comparison(kind="custom", previous=prev)

@@ -110,6 +110,7 @@ class _Compiler:
             if d not in layer.dimensions:
                 raise InputError(f"unknown dimension {d!r}")
         self.post_filters: list[Filter] = []
+        self.exact: dict[str, int] = {}  # KPI id → the digits it is rounded to, when its exact value is kept too
         if sq.share and sq.share_of_total:
             # The share is of the unfiltered total: break down by the filtered dimensions, pick the rows afterwards.
             moved = [f for f in sq.filters if not layer.dimensions[f.dimension].grain and f.op == "in"]
@@ -251,6 +252,10 @@ class _Compiler:
                                else mt.group(0), expr)
             qualified = re.sub(r"\{(days)\}", lambda m: params[m.group(1)], qualified)
             cols.append(f"{qualified} AS {k.id}")
+            exact = re.fullmatch(r"ROUND\((.*), (\d)\)", qualified)
+            if self.sq.comparison and exact:  # a change is taken between exact values, then rounded
+                cols.append(f"{exact.group(1)} AS {k.id}__exact")
+                self.exact[k.id] = int(exact.group(2))
             outputs.append(k.id)
         return ctes, f"SELECT {', '.join(cols)} FROM {frm}", outputs
 
@@ -268,8 +273,10 @@ class _Compiler:
             ctes = ctes + [("cur", select)] + pctes + [("prev", pselect)]
             cols = [f"c.{d} AS {d}" for d in sq.dimensions]
             for o in outputs:
-                cols += [f"c.{o} AS {o}", f"p.{o} AS {o}_previous", f"c.{o} - p.{o} AS {o}_change",
-                         f"ROUND(1.0 * (c.{o} - p.{o}) / NULLIF(p.{o}, 0), 4) AS {o}_growth"]
+                c, p = (f"c.{o}__exact", f"p.{o}__exact") if o in self.exact else (f"c.{o}", f"p.{o}")
+                change = f"ROUND({c} - {p}, {self.exact[o]})" if o in self.exact else f"{c} - {p}"
+                cols += [f"c.{o} AS {o}", f"p.{o} AS {o}_previous", f"{change} AS {o}_change",
+                         f"ROUND(1.0 * ({c} - {p}) / NULLIF({p}, 0), 4) AS {o}_growth"]
             conds = []
             for d in sq.dimensions:
                 if self.layer.dimensions[d].grain and shift:
