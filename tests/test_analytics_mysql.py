@@ -17,7 +17,8 @@ import duckdb
 import pytest
 
 from evals.analytics import results_match
-from tests.analytics_support import demo_warehouse, settings_for
+from tests.analytics_support import TODAY, demo_warehouse, settings_for
+from tests.test_analytics_postgres import PG_SHAPES
 from tools.analytics import ask_warehouse
 
 pytestmark = pytest.mark.mysql
@@ -63,3 +64,16 @@ def test_mysql_answers_match_gold(case, mysql_url: str, gold, tmp_path: Path) ->
     assert not r.refused, r.reason
     expected = gold.execute(case["gold_sql"]).fetchall()
     assert results_match(expected, [tuple(x) for x in r.rows], ordered=" LIMIT " in case["gold_sql"].upper())
+
+
+# MySQL has no PERCENTILE_CONT aggregate (MariaDB only as a window function): medians are PostgreSQL/DuckDB only.
+MYSQL_SHAPES = [c for c in PG_SHAPES if "中位数" not in c[0]]
+
+
+@pytest.mark.parametrize("question, gold_sql, ordered", MYSQL_SHAPES, ids=[c[0] for c in MYSQL_SHAPES])
+def test_mysql_shapes_match_hand_written_sql(question: str, gold_sql: str, ordered: bool, mysql_url: str, gold,  # type: ignore[no-untyped-def]
+                                             tmp_path: Path) -> None:
+    r = ask_warehouse(question, today=TODAY,
+                      settings=settings_for(Path("unused"), tmp_path).model_copy(update={"warehouse_url": mysql_url}))
+    assert not r.refused, r.reason
+    assert results_match(gold.execute(gold_sql).fetchall(), [tuple(x) for x in r.rows], ordered), r.sql

@@ -68,6 +68,30 @@ CASES = [
      "SELECT m.k, m.s, COUNT(*), COUNT(*) FILTER (WHERE EXISTS (SELECT 1 FROM fact_orders o WHERE o.customer_id = "
      "f.customer_id AND o.pay_time >= m.s AND o.pay_time < m.s + INTERVAL 1 MONTH)) FROM m CROSS JOIN f "
      "GROUP BY m.k, m.s ORDER BY m.k", True),
+    ("9月有购买的客户里，10月又下单付款的占多少",
+     "WITH b AS (SELECT DISTINCT customer_id FROM fact_orders WHERE pay_time >= DATE '2025-09-01' AND pay_time < DATE '2025-10-01') "
+     "SELECT COUNT(*), COUNT(*) FILTER (WHERE customer_id IN (SELECT customer_id FROM fact_orders WHERE pay_time >= "
+     "DATE '2025-10-01' AND pay_time < DATE '2025-11-01')) FROM b", False),
+    ("现在各个会员等级分别有多少人",
+     "SELECT member_level, COUNT(*) FROM dim_customer WHERE registration_date < DATE '2025-12-01' GROUP BY 1", False),
+    ("How many new members have signed up so far this year? Split it by the channel they registered on.",
+     "SELECT ch.channel_name, COUNT(*) FROM dim_customer cu JOIN dim_channel ch ON ch.channel_code = cu.register_channel_code "
+     "WHERE cu.registration_date >= DATE '2025-01-01' AND cu.registration_date < DATE '2025-12-01' GROUP BY 1", False),
+    ("Put Double 11 2025 next to Double 11 2024: GMV and paying buyers",
+     "SELECT cp.campaign_name, SUM(o.paid_amount), COUNT(DISTINCT o.customer_id) FROM fact_orders o JOIN dim_campaign cp "
+     "ON o.pay_time >= cp.start_date AND o.pay_time < cp.end_date + INTERVAL 1 DAY "
+     "WHERE cp.campaign_id IN ('D11_2024', 'D11_2025') GROUP BY 1 ORDER BY 1", True),
+    ("双十一那个投放计划（D11_2025）在各渠道分别花了多少",
+     "SELECT ch.channel_name, SUM(a.spend) FROM fact_ad_spend_daily a JOIN dim_channel ch ON ch.channel_code = a.channel_code "
+     "WHERE a.campaign_id = 'D11_2025' GROUP BY 1", False),
+    ("2025年第47周的支付订单数",
+     "SELECT COUNT(*) FROM fact_orders WHERE pay_time >= DATE '2025-11-17' AND pay_time < DATE '2025-11-24'", False),
+    ("11月各渠道的加购率和10月比差多少个百分点",
+     "WITH m AS (SELECT channel_code, "
+     "1.0 * SUM(add_to_cart_users) FILTER (WHERE stat_date >= DATE '2025-11-01') / SUM(uv) FILTER (WHERE stat_date >= DATE '2025-11-01') AS nov, "
+     "1.0 * SUM(add_to_cart_users) FILTER (WHERE stat_date < DATE '2025-11-01') / SUM(uv) FILTER (WHERE stat_date < DATE '2025-11-01') AS oct "
+     "FROM fact_traffic_daily WHERE sku IS NULL AND stat_date >= DATE '2025-10-01' AND stat_date < DATE '2025-12-01' GROUP BY 1) "
+     "SELECT ch.channel_name, ROUND(nov - oct, 4) FROM m JOIN dim_channel ch ON ch.channel_code = m.channel_code", False),
     ("11月各一级类目销售额环比变化",
      "SELECT p.category_l1, SUM(i.allocated_paid_amount) FROM fact_order_items i JOIN fact_orders o ON o.order_id = "
      f"i.order_id JOIN dim_product p ON p.sku = i.sku WHERE o.pay_time >= {NOV.format(t='o.pay_time')} GROUP BY 1", False),
