@@ -97,4 +97,7 @@ def cohort_metrics(metrics: list[str], text: str, question: str, times: list[Tim
             params.pop("k_last", None)
     if {"cohort_repurchase_rate", "ltv", "retention_rate"} & set(metrics):
         metrics = [m for m in metrics if m != "new_customers" or "cac" in metrics]
+    if "days_to_second_order" in metrics and cohort:  # the cohort's size beside the interval
+        metrics = ["days_to_second_order", *[m for m in metrics if m != "days_to_second_order"]]
+        metrics += [] if "new_customers" in metrics else ["new_customers"]
     return metrics, times, params
