@@ -54,7 +54,7 @@ def judge(kb, case: dict) -> dict[str, object]:  # type: ignore[no-untyped-def]
     evidence (None when none of the top five does), and whether the ask path answers."""
     result = kb.search_detailed(case["question"], k=5)
     # the ask path's decision: list evidence, then one sentence that supports it
-    found = result.found and supported(kb, case["question"], result.hits, result.language)
+    found = result.found and supported(kb, case["question"], result.hits, result.language, result.sentence)
     unanswerable = case.get("type") == "unanswerable" or not case.get("evidence")
     rank = None
     if not unanswerable:
@@ -168,7 +168,8 @@ def calibrate(home: Path, min_answered: dict[str, float] | None = None) -> dict[
     for path in DATASETS.values():
         for case in load_jsonl(path):
             r = kb.search_detailed(case["question"], k=5)
-            r.sentence = support_score(kb, case["question"], r.hits, r.language)
+            if r.sentence is None:
+                r.sentence = support_score(kb, case["question"], r.hits, r.language)
             stats.append((r.language, case.get("type") == "unanswerable" or not case.get("evidence"), r))
     chosen = dict(DEFAULT_THRESHOLDS)
 

@@ -7,16 +7,13 @@ When the evidence is weak the answer says so instead of guessing (``found: false
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
-import numpy as np
 
 from knowledge.base import KnowledgeBase, SearchHit, SearchResult
 from knowledge.normalize import normalize
-from knowledge.retrieval import bigram_tokens
+from knowledge.retrieval import bigram_tokens, split_sentences
 
-_SENTENCE = re.compile(r"[^。!?;\n]+[。!?;]?")
 NOT_FOUND_ZH = "知识库里没有找到能回答这个问题的内容。可以换个说法，或让管理员把相关文档加入知识库（zhanggui ingest）。"
 NOT_FOUND_EN = "Nothing in the knowledge base answers this question. Try other words, or ingest the relevant documents."
 
@@ -44,8 +41,7 @@ class Answer:
         return {"answer": self.answer, "citations": [c.to_dict() for c in self.citations], "found": self.found}
 
 
-def _sentences(text: str) -> list[str]:
-    return [s.strip() for s in _SENTENCE.findall(text) if len(s.strip()) >= 6]
+_sentences = split_sentences
 
 
 def best_sentences(question: str, hits: list[SearchHit], limit: int = 3) -> list[tuple[SearchHit, str]]:
@@ -81,35 +77,23 @@ def _with_key_line(hits: list[SearchHit], picked: list[tuple[SearchHit, str]]) -
     return [(top, line), *picked] if line else picked
 
 
-def sentence_similarity(kb: KnowledgeBase, question: str, hits: list[SearchHit]) -> float | None:
-    """The best single sentence's similarity to the question among the top passages
-    (None without a dense model)."""
-    if kb.embedder is None:
-        return None
-    sentences = list(dict.fromkeys(s for h in hits[:3] for s in _sentences(h.chunk.text)))
-    if not sentences:
-        return 0.0
-    query = kb.embedder.embed_query(normalize(question))
-    return float((np.asarray(kb.embed_passages(sentences)) @ query).max())
-
-
 def support_score(kb: KnowledgeBase, question: str, hits: list[SearchHit], language: str) -> float | None:
-    """How well the single best sentence of the top passages matches the question (None
-    without a dense model). English questions are compared through their dictionary
-    translation: the small model's cross-lingual similarities do not separate answerable
-    from unanswerable questions at all."""
+    """How well the single best sentence of the top three passages matches the question (None
+    without a dense model). English questions are compared through their dictionary translation:
+    the small model's cross-lingual similarities do not separate answerable from unanswerable
+    questions at all. Sentence vectors are computed at ingest, so this costs one query embedding."""
     if kb.embedder is None:
         return None
-    if language != "zh":
-        from knowledge.crosslingual import expand
+    if not hits:
+        return 0.0
+    kb._load()
+    positions = [kb._position[h.chunk_id] for h in hits[:3] if h.chunk_id in kb._position]
+    best = kb.sentence_similarity(kb.sentence_query(question, language), positions)
+    return float(best.max()) if len(best) else 0.0
 
-        question = " ".join(expand(normalize(question), kb.known, per_phrase=1))
-        if not question:
-            return 0.0
-    return sentence_similarity(kb, question, hits)
 
-
-def supported(kb: KnowledgeBase, question: str, hits: list[SearchHit], language: str) -> bool:
+def supported(kb: KnowledgeBase, question: str, hits: list[SearchHit], language: str,
+              sentence: float | None = None) -> bool:
     """Whether one sentence of the best passages says what the question asks about.
 
     Lexical coverage alone answers questions whose words the corpus happens to use; the
@@ -120,7 +104,7 @@ def supported(kb: KnowledgeBase, question: str, hits: list[SearchHit], language:
     threshold = kb.thresholds().get("zh_sentence_cosine" if language == "zh" else "en_sentence_cosine")
     if not threshold:
         return True
-    score = support_score(kb, question, hits, language)
+    score = sentence if sentence is not None else support_score(kb, question, hits, language)
     return score is None or score >= threshold
 
 
@@ -130,7 +114,7 @@ def answer_question(kb: KnowledgeBase, question: str, k: int = 5) -> Answer:
 
 def answer_from(kb: KnowledgeBase, question: str, result: SearchResult) -> Answer:
     """The extractive answer from a search already made for ``question``."""
-    if result.found and not supported(kb, question, result.hits, result.language):
+    if result.found and not supported(kb, question, result.hits, result.language, result.sentence):
         result.found = False
     if not result.found:
         return Answer(NOT_FOUND_ZH if result.language == "zh" else NOT_FOUND_EN, [], False)

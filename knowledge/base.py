@@ -20,12 +20,15 @@ from knowledge.retrieval import (
     DEFAULT_THRESHOLDS,
     ENGLISH,
     LEXICAL_ONLY_THRESHOLDS,
+    RERANK_DEPTH,
     LexicalIndex,
     bigram_tokens,
     entity_terms,
     fuse,
     index_text,
     key_entities,
+    rerank,
+    split_sentences,
     word_tokens,
 )
 from knowledge.store import ChunkStore
@@ -66,7 +69,7 @@ class SearchResult:
     language: str
     bigram_cover: float = 0.0  # the same for character bigrams (Chinese questions)
     untranslated: float = 0.0  # share of an English question's content words the corpus lacks
-    sentence: float | None = None  # best single sentence's similarity (set by the answer check)
+    sentence: float | None = None  # best single sentence's similarity among the top three passages
     absent: list[str] = field(default_factory=list)  # named things of the question no top passage names
 
 
@@ -124,6 +127,8 @@ class KnowledgeBase:
         self._words: LexicalIndex | None = None
         self._bigrams: LexicalIndex | None = None
         self._position: dict[str, int] = {}
+        self._sentence_vectors: np.ndarray | None = None  # every passage's sentences, embedded at ingest
+        self._sentence_spans: np.ndarray | None = None  # each passage's [start, end) sentence rows
 
     @classmethod
     def from_settings(cls, settings: Settings) -> KnowledgeBase:
@@ -258,6 +263,8 @@ class KnowledgeBase:
         collection = self._chroma()
         if collection is not None:
             vectors = self._embed(chunks, progress)
+            # sentence vectors go to the content-hash cache now, so a search never waits for them
+            self.embed_passages([s for c in chunks for s in split_sentences(c.text)], progress, label="embedding sentences")
             new = [(c, v) for c, v in zip(chunks, vectors) if c.id not in old_ids]
             for i in range(0, len(new), 500):
                 batch = new[i : i + 500]
@@ -301,7 +308,48 @@ class KnowledgeBase:
         texts = [index_text(c).lower() for c in self._chunks]
         self._words = LexicalIndex([word_tokens(t) for t in texts], texts)
         self._bigrams = LexicalIndex([bigram_tokens(t) for t in texts])
+        self._sentence_vectors = self._sentence_spans = None
         self._loaded_version = version
+
+    def _sentences(self) -> tuple[np.ndarray, np.ndarray]:
+        """All passages' sentence vectors (from the cache filled at ingest), and for each passage
+        position the [start, end) rows of its sentences."""
+        if self._sentence_vectors is None:
+            spans, texts = [], []
+            for c in self._chunks:
+                sentences = split_sentences(c.text)
+                spans.append((len(texts), len(texts) + len(sentences)))
+                texts.extend(sentences)
+            vectors = self.embed_passages(texts) if texts else []
+            self._sentence_vectors = np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
+            self._sentence_spans = np.asarray(spans, dtype=np.int64).reshape(-1, 2)
+        assert self._sentence_spans is not None
+        return self._sentence_vectors, self._sentence_spans
+
+    def sentence_similarity(self, query_vector: np.ndarray, positions: list[int]) -> np.ndarray:
+        """For each passage position, its best sentence's cosine with the query (0 when it has none).
+        Only the candidates' rows are multiplied: a product over every sentence would wake the BLAS
+        thread pool, whose spinning threads then slow the next query embedding several times over."""
+        vectors, spans = self._sentences()
+        q = np.asarray(query_vector, dtype=np.float32)
+        out = np.zeros(len(positions), dtype=np.float32)
+        for j, pos in enumerate(positions):
+            start, end = spans[pos]
+            if end > start:
+                out[j] = float(np.max(vectors[start:end] @ q))
+        return out
+
+    def sentence_query(self, query: str, language: str) -> np.ndarray | None:
+        """The query vector sentences are compared with: English questions through their dictionary
+        translation (the small model's cross-lingual sentence similarities barely separate anything)."""
+        if self.embedder is None:
+            return None
+        q = normalize(query)
+        if language != "zh":
+            from knowledge.crosslingual import expand
+
+            q = " ".join(expand(q, self.known, per_phrase=1)) or q
+        return np.asarray(self.embedder.embed_query(q), dtype=np.float32)
 
     def thresholds(self) -> dict[str, float]:
         """Decline thresholds: the calibrated ones for this index when present, else defaults
@@ -359,7 +407,21 @@ class KnowledgeBase:
                 for i, score in pairs:
                     dense[i] = score
         fused = fuse(weights, word_scores, bigram_scores, dense)
-        order = np.argsort(-fused)[:k]
+        order = list(np.argsort(-fused)[: max(k, RERANK_DEPTH)])
+        sentence_best = None
+        if collection is not None:
+            # second stage: the candidates re-ranked by their best single sentence
+            qs = qv if chinese else self.sentence_query(query, "en")
+            best = self.sentence_similarity(qs, order)
+            mixed = rerank(fused[order], best)
+            ranked = np.argsort(-mixed, kind="stable")
+            order = [order[j] for j in ranked]
+            # the decline check reads the first stage's top three: the re-ranker picks passages for their
+            # best sentence, so the best sentence of its own top three is biased upwards for every question
+            sentence_best = float(best[:3].max())
+            fused = fused.copy()
+            fused[order] = mixed[ranked]  # the score shown is the one the passages are ordered by
+        order = order[:k]
         hits = [SearchHit(self._chunks[i], float(fused[i]), self._ids[i]) for i in order
                 if word_scores[i] > 0 or bigram_scores[i] > 0 or collection is not None]
         th = self.thresholds()
@@ -370,12 +432,12 @@ class KnowledgeBase:
             bigram_cover = max((self._bigrams.coverage(qb, i) for i in top), default=0.0)
             found = word_cover >= th["zh_word_coverage"] and bigram_cover >= th["zh_bigram_coverage"]
             return SearchResult(hits, bool(hits) and found and not absent, word_cover, "zh",
-                                bigram_cover=bigram_cover, absent=absent)
+                                bigram_cover=bigram_cover, absent=absent, sentence=sentence_best)
         # an English question whose content words the corpus has no translation for
         # (a company, a tax, a currency it never mentions) has no answer here
         found = word_cover >= th["en_word_coverage"] and untranslated < th["en_untranslated"]
         return SearchResult(hits, bool(hits) and found and not absent, word_cover, "en",
-                            untranslated=untranslated, absent=absent)
+                            untranslated=untranslated, absent=absent, sentence=sentence_best)
 
     def _absent(self, entities: list[str], top: list[int]) -> list[str]:
         """The question's named things (platforms, programmes, acronyms) that none of the top

