@@ -92,6 +92,16 @@ CASES = [
      "1.0 * SUM(add_to_cart_users) FILTER (WHERE stat_date < DATE '2025-11-01') / SUM(uv) FILTER (WHERE stat_date < DATE '2025-11-01') AS oct "
      "FROM fact_traffic_daily WHERE sku IS NULL AND stat_date >= DATE '2025-10-01' AND stat_date < DATE '2025-12-01' GROUP BY 1) "
      "SELECT ch.channel_name, ROUND(nov - oct, 4) FROM m JOIN dim_channel ch ON ch.channel_code = m.channel_code", False),
+    ("Q3每个月新客贡献的GMV占当月GMV多少",
+     "WITH f AS (SELECT customer_id, MIN(pay_time) AS t FROM fact_orders WHERE pay_time IS NOT NULL GROUP BY customer_id) "
+     "SELECT DATE_TRUNC('month', o.pay_time) AS m, SUM(o.paid_amount) FILTER (WHERE f.t >= DATE_TRUNC('month', o.pay_time)), "
+     "SUM(o.paid_amount) FROM fact_orders o JOIN f ON f.customer_id = o.customer_id "
+     "WHERE o.pay_time >= DATE '2025-07-01' AND o.pay_time < DATE '2025-10-01' GROUP BY 1 ORDER BY 1", True),
+    ("今年9月到11月每个月新老客各自的支付金额",
+     "WITH f AS (SELECT customer_id, MIN(pay_time) AS t FROM fact_orders WHERE pay_time IS NOT NULL GROUP BY customer_id) "
+     "SELECT DATE_TRUNC('month', o.pay_time) AS m, CASE WHEN f.t >= DATE_TRUNC('month', o.pay_time) THEN '新客' ELSE '老客' END, "
+     "SUM(o.paid_amount) FROM fact_orders o JOIN f ON f.customer_id = o.customer_id "
+     "WHERE o.pay_time >= DATE '2025-09-01' AND o.pay_time < DATE '2025-12-01' GROUP BY 1, 2", False),
     ("11月各一级类目销售额环比变化",
      "SELECT p.category_l1, SUM(i.allocated_paid_amount) FROM fact_order_items i JOIN fact_orders o ON o.order_id = "
      f"i.order_id JOIN dim_product p ON p.sku = i.sku WHERE o.pay_time >= {NOV.format(t='o.pay_time')} GROUP BY 1", False),

@@ -151,6 +151,9 @@ class _Compiler:
     def source_sql(self, name: str, measures: list[str], tr: TimeRange) -> str:
         src, layer, sq = self.layer.sources[name], self.layer, self.sq
         params = self.params(tr)
+        # {row_start}: the start of each row's own period when rows are periods ("每月的新客GMV"), else {start}
+        grain = next((layer.dimensions[d].grain for d in sq.dimensions if layer.dimensions[d].grain), None)
+        params["row_start"] = _GRAIN_SQL[grain].format(t=src.time) if grain and src.time else params["start"]
         fill = lambda s: re.sub(r"\{(" + "|".join(params) + r")\}", lambda m: params[m.group(1)], s)  # noqa: E731
         dims, joins, where = [], [], []
         for d in sq.dimensions:
