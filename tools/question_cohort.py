@@ -14,14 +14,15 @@ import re
 from tools.question_time import NUM, TimeHit, add_months, cn_int
 
 COHORT_WORDS = r"新客|首购|首次购买|首单|首次下单|new customers?|first[- ]time|first purchase|cohort"
-RETURNED = (r"还有?(?:在)?(?:购买|买|下单|复购)|还在买|还[^,，。?？]{0,8}?在(?:买|购买|下单)|回来买|又来买|再来买|回头买|又买|又下单|再买|再次购买|回购|复购|留存|"
+RETURNED = (r"还有?(?:在)?(?:购买|买|下单|复购)|还在买|还[^,，。?？]{0,8}?在(?:买|购买|下单)|回来(?:下单|购买|买)|再(?:次)?(?:下单|购买)|"
+            r"回来买|又来买|再来买|回头买|又买|又下单|再买|再次购买|回购|复购|留存|"
             r"came back|bought again|still buying|retention")
-NEXT_MONTH = r"次月|下个月|下一个月|第二个月|next (?:calendar )?month|following (?:calendar )?month|month after"
+NEXT_MONTH = r"次月|下个月|下一个月|下一个自然月|下个自然月|第二个月|next (?:calendar )?month|following (?:calendar )?month|month after"
 _EVERY_MONTH = r"每个月|每月|逐月|各月|每一个月|month by month|each month|every month"
 _MONTH_LIST = r"第\s*(\d{1,2})((?:\s*[、,，和及与]\s*第?\s*\d{1,2})+)\s*个?月"
 _AFTER = r"之后|后面|以后|此后|往后|after(?:wards)?|following|later"
 _BOUGHT = r"买过|购买过|有购买|有过购买|下过单|买了东西|有支付|消费过|bought|purchased|paid|ordered"
-_DROPPED = ("retention_rate", "new_customers", "new_customer_share", "repurchase_rate", "paying_buyers")
+_DROPPED = ("order_conversion_rate", "order_payment_rate", "placed_orders", "retention_rate", "new_customers", "new_customer_share", "repurchase_rate", "paying_buyers")
 
 
 def expand_month_lists(text: str) -> str:
@@ -41,7 +42,7 @@ def cohort_metrics(metrics: list[str], text: str, question: str, times: list[Tim
                    ) -> tuple[list[str], list[TimeHit], dict[str, int]]:
     """Rewrite the metric list for a cohort question; return (metrics, times left, parameters)."""
     params: dict[str, int] = {}
-    days_n = re.search(rf"{NUM}\s*(?:天|日|days?)", text)
+    days_n = re.search(rf"{NUM}\s*-?\s*(?:天|日|days?)", text)
     cohort = re.search(COHORT_WORDS, text)
     if ("repurchase_rate" in metrics or re.search(r"复购|回购|repurchase|repeat", text)) and cohort and days_n:
         metrics = ["cohort_repurchase_rate", *[m for m in metrics if m not in ("repurchase_rate", "new_customers")]]

@@ -36,7 +36,7 @@ _ASC_ORDER = r"worst first|lowest first|smallest first|least first|fewest first|
 _MOM = r"(?:和|与|跟|比|较|同|对比)\s*(?:前|上)一个?(?:周|星期|月|天|日|期|季度)|环比|上期|比上月|较上月|比上周|较上周|比前一|month[- ]over[- ]month|\bmom\b|week[- ]over[- ]week|\bwow\b|vs\.? ?(last|previous) (month|week)|compared (to|with) (last|the previous) (month|week)"
 _YOY = r"同比|去年同期|比去年|较去年|与去年相比|和去年比|year[- ]over[- ]year|year on year|\byoy\b|vs\.? ?last year|compared (to|with) last year|same (?:period|month|week|quarter|day) (?:of |in )?last year"
 _VERSUS = (r"vs\.?|对比|相比|比较|compar(?:e|ed|ing)|(?:和|与|跟|同|较).{0,12}比|versus|"
-           r"比.{0,10}?(?:高|低|多|少|好|差|涨|跌|增|降|大|小|快|慢)")
+           r"比(?![例重率])(?:.{0,10}?)(?:高|低|多|少|好|差|涨|跌|增|降|大|小|快|慢)")
 _GROWTH = r"增长|增速|涨幅|涨了|增幅|提升|growth|grew|increase"
 _DECLINE = r"下降|下跌|跌幅|减少|decline|drop|decrease"
 _PER_DAY = r"日均|平均每天|每天平均|平均每日|每日平均|平均一天|一天平均|\baverage daily\b|\bdaily average\b|\bper day on average\b"
@@ -215,7 +215,7 @@ def _campaigns(text: str, today: dt.date, vocab: Vocab) -> tuple[str, list[TimeH
             j = i + len(surface)
             if "\x00" in text[i:j]:
                 continue
-            before = text[max(0, i - 6):i]
+            before = text[max(0, i - 14):i]
             m = re.search(r"(\d{4})\s*年?\s*(?:的)?\s*$|(今年|去年|前年|this year'?s?|last year'?s?)\s*(?:的)?\s*$", before)
             year = None
             if m and m.group(1):
@@ -336,11 +336,13 @@ _ROWS = r"分别|各是|各自|各花|各有|都给|都列|列一下|next to|sid
 
 
 def _period_rows(camp: list[TimeHit], others: list[TimeHit], current: TimeRange, years_only: bool, text: str,
-                 question: str, vocab: Vocab) -> list[TimeRange]:
+                 question: str, vocab: Vocab, breakdown: bool) -> list[TimeRange]:
     """Periods shown side by side as rows, when two campaign windows (or a campaign in two named years) are
-    put together without asking how much one changed against the other; else []."""
-    if not others or not camp or re.search(_CHANGE, text) or re.search(_YOY, question.lower()) or re.search(_MOM, text) \
-            or not re.search(_ROWS, text):
+    put together without asking how much one changed against the other, and the rows are not already
+    split by something else (then the periods sit side by side as columns); else []."""
+    explicit = re.search(r"两年的|两个月的|两周的|两次的|两期的|都给|分别列|各自的数|both years'|each year's", text)
+    if not others or not camp or breakdown or not (re.search(_ROWS, text) or explicit) \
+            or re.search(_YOY, question.lower()) or re.search(_MOM, text) or (not explicit and re.search(_CHANGE, text)):
         return []
     if years_only:
         out = []
@@ -442,6 +444,7 @@ def parse_question(question: str, today: dt.date | None = None, layer: SemanticL
     vocab = _vocab_for(layer)
     text = re.sub(r"一共|总共|总计|加起来|all together|in total", "", expand_month_lists(arabic_amounts(normalize(question))))
     text = re.sub(r"\bby (?:the|their|its|each) ", "by ", text)  # "split by the channel they registered on"
+    text = re.sub(r"\b(?:at )?the end of (last month|this month|previous month)", r"\1底", text)  # → "上个月底"
     reason = screen(text, layer)
     if reason:
         raise RefusedError(reason)
@@ -449,7 +452,11 @@ def parse_question(question: str, today: dt.date | None = None, layer: SemanticL
     times = find_times(text, today)
     if len(times) + len(camp) > 1:  # "上个月新客占当月买家的比例": 当月 is the month already named
         times = [h for h in times if not re.fullmatch(r"当月|当天|当日|当周|当季|同月|同期", h.range.label)]
-    for h in times:
+    # "11月的就不用算了": a period named only to be left out of the range
+    excluded = [h for h in times if re.match(r"\s*(?:的|份)?\s*(?:就|先)?\s*(?:不用算|不算|不要算|不要|除外|不用看|去掉|排除)",
+                                              text[h.end:h.end + 10])]
+    times = [h for h in times if h not in excluded]
+    for h in [*times, *excluded]:
         text = _mask(text, h.start, h.end)
     question_back = ambiguity(text, layer)
     if question_back:
@@ -469,11 +476,14 @@ def parse_question(question: str, today: dt.date | None = None, layer: SemanticL
         # "现在各会员等级有多少人": everyone registered, not the buyers of a period
         matches = [Match(m.start, m.end, m.kind, "members", m.value, m.strong)
                    if m.kind == "metric" and m.key == "paying_buyers" else m for m in matches]
-    if re.search(r"广告|投放|推广|计划|\bads?\b|advertis", text):  # "投放计划花了多少钱": the shop's spend, not buyers'
+    if re.search(r"广告|投放|投流|推广|计划|\bads?\b|advertis", text):  # "投放计划花了多少钱": the shop's spend, not buyers'
         matches = [Match(m.start, m.end, m.kind, "ad_spend", m.value, m.strong)
                    if m.kind == "metric" and re.fullmatch(r"花了多少钱?|spent|spending", text[m.start:m.end]) else m for m in matches]
     metrics = list(dict.fromkeys(m.key for m in matches if m.kind == "metric"))
     metrics = listed_metrics(metrics, [(m.start, m.end) for m in matches if m.kind == "metric"], text, layer)
+    if "paid_orders" in metrics and any(m.startswith("refund") for m in metrics) and re.search(r"多少笔|几笔|笔数", text) \
+            and "订单" not in text:  # "每种原因退了多少钱、多少笔": refunds counted, not orders
+        metrics = list(dict.fromkeys("refund_count" if m == "paid_orders" else m for m in metrics))
     metrics = unpaid_included(metrics, text, layer)
     notes: list[str] = [f"只统计订单金额 {f.op} {f.values[0]} 元的订单（按单笔订单判断，不是合计）" for f in row_filters]
     metrics, times, params = cohort_metrics(metrics, text, question, times, today)
@@ -519,6 +529,8 @@ def parse_question(question: str, today: dt.date | None = None, layer: SemanticL
     filters: dict[tuple[str, bool], list[str]] = {}
     last: tuple[Match, bool] | None = None
     hedged = [(h.start(), h.end()) for h in re.finditer(r"(?:感觉|觉得|好像|似乎|貌似|听说|我猜|怀疑|估计)[^,，。?？;；]*", text)]
+    # "抖音是不是特别高", "黑金会员到底比普通会员高多少": a guess about rows, asked after the breakdown is named
+    hedged += [(h.start(), h.end()) for h in re.finditer(r"[^,，。?？;；]*(?:是不是|是否|到底|真的)[^,，。?？;；]*", text)]
     for m in matches:
         if m.kind == "value" and any(a <= m.start < b for a, b in hedged) and any(
                 x.kind == "dim" and x.key == m.key for x in matches):
@@ -597,11 +609,22 @@ def parse_question(question: str, today: dt.date | None = None, layer: SemanticL
         else:
             current = TimeRange(start=today - dt.timedelta(days=30), end=today, label="最近30天")
         notes.append(f"问题里没有时间，默认统计{current.label}（{current.start} 至 {current.end - dt.timedelta(days=1)}）")
-    others = [h for h in ranges if h.range != current]
+    trimmed = (current.start, current.end)
+    for h in excluded:
+        if current.start < h.range.start < current.end <= h.range.end:
+            current = TimeRange(start=current.start, end=h.range.start, label=f"{current.label}（不含{h.range.label}）")
+    if "retention_rate" in metrics and "month" in dims:
+        # each cohort needs its month M+k to have ended: "今年每个月的新客次月留存" stops at the last complete one
+        last = add_months(today.replace(day=1), -int(params.get("k", 1)))
+        if current.start < last < current.end:
+            notes.append(f"{last} 起的新客还没过完第 {params.get('k', 1)} 个月，不列出")
+            current = TimeRange(start=current.start, end=last, label=current.label)
+    others = [h for h in ranges if (h.range.start, h.range.end) not in ((current.start, current.end), trimmed)]
     years_only = bool(camp) and bool(others) and all(
         h.range.start.month == 1 and h.range.start.day == 1 and h.range.end in (h.range.start.replace(year=h.range.start.year + 1), today)
         for h in others)  # "618期间…今年跟去年对比": this year's campaign against last year's
-    periods = _period_rows(camp, others, current, years_only, text, question, vocab)
+    periods = _period_rows(camp, others, current, years_only, text, question, vocab,
+                           any(not layer.dimensions[d].grain for d in dims))
     if periods:  # "双十一今年和去年分别…", "Put Double 11 2025 next to Double 11 2024": a block of rows per period
         current = periods[-1]
         if tagged:
