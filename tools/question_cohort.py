@@ -48,6 +48,8 @@ def cohort_metrics(metrics: list[str], text: str, question: str, times: list[Tim
         metrics = ["cohort_repurchase_rate", *[m for m in metrics if m not in ("repurchase_rate", "new_customers")]]
         params["n"] = cn_int(days_n.group(1))
     if "ltv" in metrics:
+        if re.search(r"扣掉退款|扣除退款|减去退款|去掉退款|扣退款|net of refunds?|minus refunds?|after refunds?|less refunds?", text):
+            metrics = [m for m in metrics if m not in ("refund_amount", "refund_count")]  # LTV is already net
         if days_n:
             params["h"] = cn_int(days_n.group(1))
         elif re.search(r"一年|1年|12个月|one year|1 year|12 months", question):

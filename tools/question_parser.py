@@ -31,7 +31,7 @@ _SUP_DESC = r"(?<!倒数)(?:排第一|排名第一|数第一|第一名|第一的
 _SUP_ASC = r"倒数|垫底|排最后|最低|最少|最短|最便宜|最省|cheapest|最小|最差|最弱|卖得最差|lowest|\bleast\b|smallest|\bworst\b|fewest"
 _SLOW, _FAST = r"最慢|slowest", r"最快|fastest"
 _SLOW_ORDER, _FAST_ORDER = r"从慢到快|由慢到快|slowest first", r"从快到慢|由快到慢|fastest first"
-_DESC_ORDER = r"best first|highest first|largest first|biggest first|most first|排个序|排一下序|从高到低|由高到低|从大到小|由多到少|从多到少|降序|排名|排行|排序|\branked?\b|\brank\b|descending"
+_DESC_ORDER = r"best first|highest first|largest first|biggest first|most first|排个序|排一下序|排前面|排在前面|放前面|放在前面|排最前|排到最|从高到低|由高到低|从大到小|由多到少|从多到少|降序|排名|排行|排序|\branked?\b|\brank\b|descending"
 _ASC_ORDER = r"worst first|lowest first|smallest first|least first|fewest first|从低到高|由低到高|从小到大|从少到多|升序|ascending"
 _MOM = r"(?:和|与|跟|比|较|同|对比)\s*(?:前|上)一个?(?:周|星期|月|天|日|期|季度)|环比|上期|比上月|较上月|比上周|较上周|比前一|month[- ]over[- ]month|\bmom\b|week[- ]over[- ]week|\bwow\b|vs\.? ?(last|previous) (month|week)|compared (to|with) (last|the previous) (month|week)"
 _YOY = r"同比|去年同期|比去年|较去年|与去年相比|和去年比|year[- ]over[- ]year|year on year|\byoy\b|vs\.? ?last year|compared (to|with) last year|same (?:period|month|week|quarter|day) (?:of |in )?last year"
@@ -111,8 +111,13 @@ def _vocab(layer_key: int) -> Vocab:
         for row in prods.rows:
             values.setdefault(normalize(row[col[c]]), (dim_id, row[col[c]]))
     for row in prods.rows:  # "30ml和50ml分开看": specs with a size or count in them, not bare words like 大号
-        if re.search(r"\d", row[col["sku_spec"]]):
-            values.setdefault(normalize(row[col["sku_spec"]]), ("sku_spec", row[col["sku_spec"]]))
+        spec = row[col["sku_spec"]]
+        if re.search(r"\d", spec):
+            values.setdefault(normalize(spec), ("sku_spec", spec))
+        shade = re.fullmatch(r"#\d+\s*(\S{2,})", spec)  # "#04 奶茶": "奶茶色那支口红"
+        if shade:
+            values.setdefault(shade.group(1) + "色", ("sku_spec", spec))
+            values.setdefault(shade.group(1), ("sku_spec", spec))
     for row in read_dimension("dim_channel").rows:
         values.setdefault(normalize(row[1]), ("channel", row[1]))
     prof = load_profile()
@@ -481,9 +486,11 @@ def parse_question(question: str, today: dt.date | None = None, layer: SemanticL
                    if m.kind == "metric" and re.fullmatch(r"花了多少钱?|spent|spending", text[m.start:m.end]) else m for m in matches]
     metrics = list(dict.fromkeys(m.key for m in matches if m.kind == "metric"))
     metrics = listed_metrics(metrics, [(m.start, m.end) for m in matches if m.kind == "metric"], text, layer)
-    if "paid_orders" in metrics and any(m.startswith("refund") for m in metrics) and re.search(r"多少笔|几笔|笔数", text) \
-            and "订单" not in text:  # "每种原因退了多少钱、多少笔": refunds counted, not orders
-        metrics = list(dict.fromkeys("refund_count" if m == "paid_orders" else m for m in metrics))
+    if any(m.startswith("refund") for m in metrics) and "退" in text and not re.search(
+            r"订单|成交|销售|gmv|支付|卖|营业|revenue|sales", text):
+        # "每种原因退了多少笔、多少钱": the amounts and counts of refunds, not of orders
+        swap = {"paid_orders": "refund_count", "gmv": "refund_amount", "paying_buyers": None}
+        metrics = list(dict.fromkeys(swap.get(m, m) for m in metrics if swap.get(m, m)))
     metrics = unpaid_included(metrics, text, layer)
     notes: list[str] = [f"只统计订单金额 {f.op} {f.values[0]} 元的订单（按单笔订单判断，不是合计）" for f in row_filters]
     metrics, times, params = cohort_metrics(metrics, text, question, times, today)
