@@ -102,6 +102,17 @@ CASES = [
      "SELECT DATE_TRUNC('month', o.pay_time) AS m, CASE WHEN f.t >= DATE_TRUNC('month', o.pay_time) THEN '新客' ELSE '老客' END, "
      "SUM(o.paid_amount) FROM fact_orders o JOIN f ON f.customer_id = o.customer_id "
      "WHERE o.pay_time >= DATE '2025-09-01' AND o.pay_time < DATE '2025-12-01' GROUP BY 1, 2", False),
+    ("2025年一季度首购的新客，首购后180天的LTV是多少（扣掉退款）",
+     "WITH f AS (SELECT customer_id, MIN(pay_time) AS t FROM fact_orders WHERE pay_time IS NOT NULL GROUP BY customer_id "
+     "HAVING MIN(pay_time) >= DATE '2025-01-01' AND MIN(pay_time) < DATE '2025-04-01'), "
+     "o AS (SELECT o.order_id, o.paid_amount FROM fact_orders o JOIN f ON f.customer_id = o.customer_id "
+     "WHERE o.pay_time IS NOT NULL AND o.pay_time <= f.t + INTERVAL 180 DAY), "
+     "r AS (SELECT SUM(refund_amount) AS r FROM fact_refunds WHERE order_id IN (SELECT order_id FROM o)) "
+     "SELECT (SELECT COUNT(*) FROM f), (SELECT SUM(paid_amount) FROM o), (SELECT r FROM r), "
+     "ROUND(((SELECT SUM(paid_amount) FROM o) - (SELECT r FROM r)) / (SELECT COUNT(*) FROM f), 2)", False),
+    ("11月退款按原因拆一下，每种原因退了多少笔、多少钱",
+     f"SELECT reason, COUNT(*), SUM(refund_amount) FROM fact_refunds WHERE created_at >= {NOV.format(t='created_at')} GROUP BY 1",
+     False),
     ("11月各一级类目销售额环比变化",
      "SELECT p.category_l1, SUM(i.allocated_paid_amount) FROM fact_order_items i JOIN fact_orders o ON o.order_id = "
      f"i.order_id JOIN dim_product p ON p.sku = i.sku WHERE o.pay_time >= {NOV.format(t='o.pay_time')} GROUP BY 1", False),
@@ -137,6 +148,25 @@ def test_retention_month_is_read(question: str, k: int, k_last: int | None) -> N
     sq = parse_question(question, TODAY)
     assert sq.metrics[0] == "retention_rate" and sq.params["k"] == k and sq.params.get("k_last") == k_last
     assert not sq.dimensions  # the months after the cohort are the rows, not a breakdown of the cohort
+
+
+def test_monthly_cohorts_stop_at_the_last_complete_month() -> None:
+    sq = parse_question("今年每个月拉来的新客，次月还回来买的比例各是多少？", TODAY)
+    assert sq.metrics == ["retention_rate"] and sq.dimensions == ["month"] and sq.params == {"k": 1}
+    assert sq.time_range.end.isoformat() == "2025-11-01"  # November's new customers have not had their December
+    sq = parse_question("今年每个月的GMV，11月的就不用算了", TODAY)
+    assert sq.time_range.end.isoformat() == "2025-11-01" and not sq.comparison
+
+
+def test_guesses_after_a_breakdown_and_orderings_to_the_front() -> None:
+    sq = parse_question("上个月不同会员等级的客单价分别是多少？想看看黑金会员到底比普通会员高多少", TODAY)
+    assert sq.dimensions == ["member_level"] and not sq.filters
+    sq = parse_question("今年各渠道的退款率对比一下，抖音是不是特别高？", TODAY)
+    assert sq.dimensions == ["channel"] and not sq.filters
+    sq = parse_question("护肤类每个SKU 11月的库存周转天数是多少？周转最慢的排前面", TODAY)
+    assert sq.limit is None and sq.order_by[0].field == "inventory_days"
+    sq = parse_question("奶茶色那支丝绒口红上个月卖了多少支", TODAY)
+    assert {f.dimension: f.values for f in sq.filters}["sku_spec"] == ["#04 奶茶"]
 
 
 def test_names_of_members_in_english_are_personal_data() -> None:
