@@ -200,7 +200,7 @@ def _mask_spans(text: str, spans: list[tuple[int, int]]) -> str:
 
 
 # "双十一投放计划", "打了双十一活动标的订单", "the Double 11 ad plan": the campaign's own rows, not just its dates
-_PLAN_AFTER = r"\s*(?:的|那个|这个)?\s*(?:大促|活动)?\s*(?:的)?\s*(?:专项投放|投放计划|推广计划|广告计划|专项计划|活动标|活动标签|标签|(?:ad |campaign )?plans?\b|tagged)"
+_PLAN_AFTER = r"\s*(?:的|那个|这个)?\s*(?:大促|活动)?\s*(?:的)?\s*(?:专项投放|投放计划|推广计划|广告计划|专项计划|活动标|活动标签|标签|(?:promo |promotion )?(?:ad |campaign )?plans?\b|tagged)"
 _PLAN_BEFORE = r"(?:打了|带|带有|挂了|tagged (?:with|as)?)\s*$"
 
 
@@ -486,7 +486,8 @@ def parse_question(question: str, today: dt.date | None = None, layer: SemanticL
                    if m.kind == "metric" and re.fullmatch(r"花了多少钱?|spent|spending", text[m.start:m.end]) else m for m in matches]
     metrics = list(dict.fromkeys(m.key for m in matches if m.kind == "metric"))
     metrics = listed_metrics(metrics, [(m.start, m.end) for m in matches if m.kind == "metric"], text, layer)
-    if any(m.startswith("refund") for m in metrics) and "退" in text and not re.search(
+    refund_rows = any(x.kind in ("dim", "value") and x.key in ("refund_reason", "refund_type") for x in matches)
+    if (refund_rows or any(m.startswith("refund") for m in metrics)) and "退" in text and not re.search(
             r"订单|成交|销售|gmv|支付|卖|营业|revenue|sales", text):
         # "每种原因退了多少笔、多少钱": the amounts and counts of refunds, not of orders
         swap = {"paid_orders": "refund_count", "gmv": "refund_amount", "paying_buyers": None}
@@ -560,9 +561,10 @@ def parse_question(question: str, today: dt.date | None = None, layer: SemanticL
             # "客服首响的中位数和P90各是多少": a bare noun right before a KPI word says whose KPI it is;
             # "按活动周期对齐算", "按活动表里的日期": how the window is taken, not a breakdown by campaign
             # "各渠道客服平均首响…哪个渠道最慢": with another breakdown named, the bare noun is still the owner
-            owner = not m.strong and (not ranking or any(x.kind == "dim" and x.strong and x.key != m.key for x in matches)) \
-                and any(x.kind == "metric" and x.start == m.end for x in matches)
-            if owner or re.match(r"\s*(?:的)?(?:周期|期间|窗口|日期|时间|表|起止|口径|定义)", text[m.end:]):
+            other_breakdown = any(x.kind == "dim" and x.strong and x.key != m.key for x in matches)
+            owner = not m.strong and (not ranking or other_breakdown) and any(
+                x.kind == "metric" and (x.start == m.end or (other_breakdown and text[m.end:x.start] == "的")) for x in matches)
+            if owner or re.match(r"\s*(?:的)?(?:周期|期间|窗口|日期|时间|表|起止|口径|定义)|\s+(?:window|period|dates)\b", text[m.end:]):
                 continue
             if (m.strong or ranking or (split and not listed_values) or thresholds or listed) and not any(k == m.key for k, _ in filters) \
                     and not (tagged and m.key == "campaign"):
@@ -583,6 +585,8 @@ def parse_question(question: str, today: dt.date | None = None, layer: SemanticL
     if each and not any(layer.dimensions[d].grain for d in dims):
         dims.append(each.group(1))  # "GMV for each of the last seven days": one row per day
     dims = list(dict.fromkeys("sku" if d == "sku_spec" else d for d in dims))  # a spec row is a SKU row
+    if "sku" in dims:  # "SKUs … give me the product names too": a SKU row already shows its product
+        dims = [d for d in dims if d != "product"]
     if "customer_type" in dims and set(metrics) <= {"new_customers", "returning_customers", "paying_buyers"}:
         # "新客和老客各有多少": the two counts themselves, not a count split by itself
         dims, metrics = [d for d in dims if d != "customer_type"], ["new_customers", "returning_customers"]
@@ -692,6 +696,8 @@ def parse_question(question: str, today: dt.date | None = None, layer: SemanticL
         desc = target in LOWER_IS_FASTER
     elif re.search(_FAST_ORDER, text):
         desc = target not in LOWER_IS_FASTER
+    if re.search(r"按(?:金额|钱数)|by amount", text):  # "按金额从高到低": the money metric orders the rows
+        target = next((k for k in metrics if layer.kpi(k).format == "money"), target)
     field = target
     if comparison:
         if re.search(_DECLINE, text) and sup:
