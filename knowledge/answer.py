@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-
 from knowledge.base import KnowledgeBase, SearchHit, SearchResult
 from knowledge.normalize import normalize
 from knowledge.retrieval import bigram_tokens, split_sentences
@@ -41,14 +40,11 @@ class Answer:
         return {"answer": self.answer, "citations": [c.to_dict() for c in self.citations], "found": self.found}
 
 
-_sentences = split_sentences
-
-
 def best_sentences(question: str, hits: list[SearchHit], limit: int = 3) -> list[tuple[SearchHit, str]]:
     q = set(bigram_tokens(normalize(question)))
     scored: list[tuple[float, int, SearchHit, str]] = []
     for rank, hit in enumerate(hits[:3]):
-        for sentence in _sentences(hit.chunk.text):
+        for sentence in split_sentences(hit.chunk.text):
             overlap = len(q & set(bigram_tokens(sentence)))
             # earlier passages are trusted more; very long sentences are diluted
             scored.append((overlap / (1 + 0.25 * rank) - len(sentence) / 2000, rank, hit, sentence))
@@ -73,23 +69,14 @@ def _with_key_line(hits: list[SearchHit], picked: list[tuple[SearchHit, str]]) -
     prefix = _KEY_LINE.get(top.chunk.kind)
     if not prefix or any(s.startswith(prefix) for h, s in picked if h is top):
         return picked
-    line = next((s for s in _sentences(top.chunk.text) if s.startswith(prefix)), None)
+    line = next((s for s in split_sentences(top.chunk.text) if s.startswith(prefix)), None)
     return [(top, line), *picked] if line else picked
 
 
 def support_score(kb: KnowledgeBase, question: str, hits: list[SearchHit], language: str) -> float | None:
     """How well the single best sentence of the top three passages matches the question (None
-    without a dense model). English questions are compared through their dictionary translation:
-    the small model's cross-lingual similarities do not separate answerable from unanswerable
-    questions at all. Sentence vectors are computed at ingest, so this costs one query embedding."""
-    if kb.embedder is None:
-        return None
-    if not hits:
-        return 0.0
-    kb._load()
-    positions = [kb._position[h.chunk_id] for h in hits[:3] if h.chunk_id in kb._position]
-    best = kb.sentence_similarity(kb.sentence_query(question, language), positions)
-    return float(best.max()) if len(best) else 0.0
+    without a dense model); see ``KnowledgeBase.sentence_support``."""
+    return kb.sentence_support(question, hits, language)
 
 
 def supported(kb: KnowledgeBase, question: str, hits: list[SearchHit], language: str,

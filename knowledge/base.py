@@ -339,6 +339,18 @@ class KnowledgeBase:
                 out[j] = float(np.max(vectors[start:end] @ q))
         return out
 
+    def sentence_support(self, query: str, hits: list[SearchHit], language: str) -> float | None:
+        """The best single sentence of the top three hits against the question (None without a dense
+        model). English questions are compared through their dictionary translation: the small model's
+        cross-lingual similarities do not separate answerable from unanswerable questions at all."""
+        if self.embedder is None:
+            return None
+        self._load()
+        positions = [self._position[h.chunk_id] for h in hits[:3] if h.chunk_id in self._position]
+        if not positions:
+            return 0.0
+        return float(self.sentence_similarity(self.sentence_query(query, language), positions).max())
+
     def sentence_query(self, query: str, language: str) -> np.ndarray | None:
         """The query vector sentences are compared with: English questions through their dictionary
         translation (the small model's cross-lingual sentence similarities barely separate anything)."""

@@ -11,7 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from tools.question_time import NUM, TimeHit, add_months, cn_int
+from tools.question_time import NUM, TimeHit, cn_int
+from tools.semantic import add_months
 
 COHORT_WORDS = r"新客|首购|首次购买|首单|首次下单|new customers?|first[- ]time|first purchase|cohort"
 RETURNED = (r"还有?(?:在)?(?:购买|买|下单|复购)|还在买|还[^,，。?？]{0,8}?在(?:买|购买|下单)|回来(?:下单|购买|买)|再(?:次)?(?:下单|购买)|"

@@ -20,9 +20,9 @@ from knowledge.kpis import SemanticLayer, load_semantic_layer
 from tools.demo_data import load_profile, read_dimension
 from tools.question_cohort import COHORT_WORDS, cohort_metrics, expand_month_lists
 from tools.question_screen import ambiguity, screen
-from tools.question_time import NUM, TimeHit, add_months, cn_int, find_times, previous_period
+from tools.question_time import NUM, TimeHit, cn_int, find_times, previous_period
 from tools.question_words import counted_noun, inverted_exclusions, listed_metrics, unpaid_included
-from tools.semantic import GRAIN_STEPS, Comparison, Filter, OrderBy, SemanticQuery, Threshold, TimeRange
+from tools.semantic import GRAIN_STEPS, Comparison, Filter, OrderBy, SemanticQuery, Threshold, TimeRange, add_months
 
 MAX_QUESTION_CHARS = 2000
 SOFT_FILTERS = {"session_type", "refund_type", "refund_reason"}  # dropped when the metric has no such key

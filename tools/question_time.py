@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from agent.errors import InputError
-from tools.semantic import TimeRange
+from tools.semantic import TimeRange, add_months
 
 CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 NUM = r"(\d+|[零〇一二两三四五六七八九十百]+)"
@@ -63,13 +63,6 @@ def month_range(y: int, m: int) -> tuple[dt.date, dt.date]:
     start = dt.date(y, m, 1)
     return start, (dt.date(y + 1, 1, 1) if m == 12 else dt.date(y, m + 1, 1))
 
-
-def add_months(d: dt.date, n: int) -> dt.date:
-    y, m = divmod(d.month - 1 + n, 12)
-    y += d.year
-    import calendar
-
-    return dt.date(y, m + 1, min(d.day, calendar.monthrange(y, m + 1)[1]))
 
 
 def _year_of(prefix: str | None, today: dt.date) -> int | None:

@@ -10,6 +10,7 @@ style and transpiled by sqlglot; dates are literals, never the clock.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 from typing import Literal
@@ -324,12 +325,12 @@ class _Compiler:
     def retention_series(self) -> str:
         """One row per month after the cohort's (k to k_last): "6月首购的新客，7、8、9月各有多少还在买"."""
         sq, tr = self.sq, self.sq.time_range
-        month = tr.start.day == 1 and tr.end == _add_months(tr.start, 1)  # a one-month cohort names each month
+        month = tr.start.day == 1 and tr.end == add_months(tr.start, 1)  # a one-month cohort names each month
         parts = []
         for k in range(int(sq.params.get("k", 1)), int(sq.params["k_last"]) + 1):
             params = {key: v for key, v in sq.params.items() if key != "k_last"} | {"k": k}
             one = _Compiler(sq.model_copy(update={"params": params}), self.layer).compile()
-            label = f", {_date(_add_months(tr.start, k))} AS retention_month" if month else ""
+            label = f", {_date(add_months(tr.start, k))} AS retention_month" if month else ""
             parts.append(f"SELECT {k} AS k{label}, r{k}.* FROM ({one}) r{k}")
         return "SELECT * FROM (" + " UNION ALL ".join(parts) + ") series ORDER BY k"
 
@@ -382,7 +383,6 @@ class _Compiler:
         out += [f"{d} ASC" for d in grains + others if d not in used]
         return out
 
-
     def unrounded(self, field: str) -> str:
         """A rounded KPI is ranked by its exact value, so 40.42 s and 40.36 s do not tie as 40.4 s."""
         kpi = next((k for k in self.kpis if k.id == field), None)
@@ -408,9 +408,11 @@ def _shift(c: Comparison, grain: str | None = None) -> str | None:
     return None
 
 
-def _add_months(d: dt.date, n: int) -> dt.date:
+def add_months(d: dt.date, n: int) -> dt.date:
+    """The same day n months later (or earlier), clipped to the month's last day."""
     y, m = divmod(d.month - 1 + n, 12)
-    return d.replace(year=d.year + y, month=m + 1, day=1)
+    y += d.year
+    return dt.date(y, m + 1, min(d.day, calendar.monthrange(y, m + 1)[1]))
 
 
 def normalize_dialect(dialect: str | None) -> str:
