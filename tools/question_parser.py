@@ -178,10 +178,15 @@ def _vocab_for(layer: SemanticLayer) -> Vocab:
     return _vocab(id(layer))
 
 
+@lru_cache(maxsize=None)
+def _word_pattern(surface: str) -> re.Pattern[str]:
+    """An English surface as a whole word; compiled once (the vocabulary outgrows ``re``'s own cache)."""
+    return re.compile(r"(?<![a-z0-9_])" + re.escape(surface) + r"(?![a-z0-9_])")
+
+
 def _find_all(text: str, surface: str) -> list[int]:
     if surface.isascii():
-        pat = r"(?<![a-z0-9_])" + re.escape(surface) + r"(?![a-z0-9_])"
-        return [m.start() for m in re.finditer(pat, text)]
+        return [m.start() for m in _word_pattern(surface).finditer(text)] if surface in text else []
     out, i = [], text.find(surface)
     while i >= 0:
         out.append(i)
