@@ -17,7 +17,7 @@ import duckdb
 import pytest
 
 from evals.analytics import results_match
-from tests.analytics_support import TODAY, demo_warehouse, settings_for
+from tests.analytics_support import assert_matches_gold, demo_warehouse, settings_for
 from tests.test_analytics_postgres import PG_SHAPES
 from tools.analytics import ask_warehouse
 
@@ -73,7 +73,4 @@ MYSQL_SHAPES = [c for c in PG_SHAPES if "中位数" not in c[0]]
 @pytest.mark.parametrize("question, gold_sql, ordered", MYSQL_SHAPES, ids=[c[0] for c in MYSQL_SHAPES])
 def test_mysql_shapes_match_hand_written_sql(question: str, gold_sql: str, ordered: bool, mysql_url: str, gold,  # type: ignore[no-untyped-def]
                                              tmp_path: Path) -> None:
-    r = ask_warehouse(question, today=TODAY,
-                      settings=settings_for(Path("unused"), tmp_path).model_copy(update={"warehouse_url": mysql_url}))
-    assert not r.refused, r.reason
-    assert results_match(gold.execute(gold_sql).fetchall(), [tuple(x) for x in r.rows], ordered), r.sql
+    assert_matches_gold(question, gold.execute(gold_sql).fetchall(), ordered, mysql_url, tmp_path)

@@ -16,7 +16,7 @@ import duckdb
 import pytest
 
 from evals.analytics import results_match
-from tests.analytics_support import TODAY, demo_warehouse, settings_for
+from tests.analytics_support import TODAY, assert_matches_gold, demo_warehouse, settings_for
 from tests.test_analytics_shapes import CASES as SHAPES
 from tools.analytics import ask_warehouse
 
@@ -92,10 +92,7 @@ PG_SHAPES = [c for c in SHAPES if c[0].startswith(("11月客服首响", "3月份
 @pytest.mark.parametrize("question, gold_sql, ordered", PG_SHAPES, ids=[c[0] for c in PG_SHAPES])
 def test_postgres_shapes_match_hand_written_sql(question: str, gold_sql: str, ordered: bool, pg_url: str, gold,  # type: ignore[no-untyped-def]
                                                 tmp_path: Path) -> None:
-    r = ask_warehouse(question, today=TODAY,
-                      settings=settings_for(Path("unused"), tmp_path).model_copy(update={"warehouse_url": pg_url}))
-    assert not r.refused, r.reason
-    assert results_match(gold.execute(gold_sql).fetchall(), [tuple(x) for x in r.rows], ordered), r.sql
+    assert_matches_gold(question, gold.execute(gold_sql).fetchall(), ordered, pg_url, tmp_path)
 
 
 def test_postgres_connection_is_read_only_with_a_timeout(pg_url: str) -> None:
