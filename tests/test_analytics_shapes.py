@@ -113,6 +113,14 @@ CASES = [
     ("11月退款按原因拆一下，每种原因退了多少笔、多少钱",
      f"SELECT reason, COUNT(*), SUM(refund_amount) FROM fact_refunds WHERE created_at >= {NOV.format(t='created_at')} GROUP BY 1",
      False),
+    ("按近30天的日均销量，昨天的库存撑不到20天的SKU有哪些",
+     "WITH s AS (SELECT i.sku, SUM(i.qty) / 30.0 AS daily FROM fact_order_items i JOIN fact_orders o ON o.order_id = i.order_id "
+     "WHERE o.pay_time >= DATE '2025-11-01' AND o.pay_time < DATE '2025-12-01' GROUP BY 1) "
+     "SELECT v.sku, v.on_hand_qty, ROUND(v.on_hand_qty / s.daily, 1) FROM fact_inventory_daily v JOIN s ON s.sku = v.sku "
+     "WHERE v.snapshot_date = DATE '2025-11-30' AND v.on_hand_qty / s.daily < 20", False),
+    ("How many units of each lipstick shade do we have in stock right now?",
+     "SELECT p.sku, p.sku_spec, v.on_hand_qty FROM fact_inventory_daily v JOIN dim_product p ON p.sku = v.sku "
+     "WHERE v.snapshot_date = DATE '2025-11-30' AND p.product_name = '丝绒哑光口红'", False),
     ("11月各一级类目销售额环比变化",
      "SELECT p.category_l1, SUM(i.allocated_paid_amount) FROM fact_order_items i JOIN fact_orders o ON o.order_id = "
      f"i.order_id JOIN dim_product p ON p.sku = i.sku WHERE o.pay_time >= {NOV.format(t='o.pay_time')} GROUP BY 1", False),

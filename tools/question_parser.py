@@ -504,6 +504,10 @@ def parse_question(question: str, today: dt.date | None = None, layer: SemanticL
     if "refund_rate" in metrics and re.search(r"按订单|订单口径|订单维度|订单数|by orders?|order[- ]based|order count", text):
         metrics = ["refund_order_rate" if m == "refund_rate" else m for m in metrics]
     metrics, params = _special_metrics(metrics, text, params, cohort_words is not None)
+    if "stock_cover_days" in metrics:  # "按近30天日均销量，库存撑不到20天": the sales and stock are its parts
+        metrics = [m for m in metrics if m not in ("paid_units", "avg_inventory", "on_sale_skus")]
+    if {"avg_inventory", "paid_units"} <= set(metrics) and not re.search(r"卖|销|sold|sell|sales", text):
+        metrics = [m for m in metrics if m != "paid_units"]  # "how many units … in stock": units of stock
     if "slow_response_rate" in metrics:
         text = re.sub(_SLOW_RESPONSE, lambda m: "\x00" * len(m.group(0)), text)  # its number is not a threshold
     if {"avg_inventory", "on_sale_skus"} <= set(metrics):
@@ -715,7 +719,7 @@ def parse_question(question: str, today: dt.date | None = None, layer: SemanticL
         order.append(OrderBy(field=field, descending=desc, nulls_first=desc and target == "inventory_days"))
         if n and (sup or re.search(r"前|top", n.group(0))):
             limit = cn_int(next(g for g in n.groups() if g))
-        elif re.search(r"拆|各|分别|breakdown|break down|\beach\b|\bevery\b|\b(?:worst|best|highest|lowest|most|least) first\b", text) and not (n and re.search(r"前|top", n.group(0))):
+        elif re.search(r"拆|各|每个|每一个|所有|分别|breakdown|break down|\beach\b|\bevery\b|\b(?:worst|best|highest|lowest|most|least) first\b", text) and not (n and re.search(r"前|top", n.group(0))):
             pass  # "按原因拆一下，看看哪个原因最多" / "各等级…哪个最多": every row, the top one first
         elif sup and re.search(r"哪|which|是什么|是哪|what", text) and not split:
             limit = 1
