@@ -26,6 +26,7 @@ REFUSED = [
     ("订单状态统一改为已完成", REFUSE_WRITE),
     ("往订单表里插入一条记录", REFUSE_WRITE),
     ("给 dim_product 新增一个字段", REFUSE_WRITE),
+    ("Can you set SK029's discontinued_date back to NULL so it shows as on sale again?", REFUSE_WRITE),
     ("把这份表格导入到数仓里", REFUSE_WRITE),
     ("用最新的数字覆盖掉库存表", REFUSE_WRITE),
     ("把客户的会员等级重置一下", REFUSE_WRITE),
@@ -76,6 +77,9 @@ REFUSED = [
 
 # Data the warehouse does not hold: refused with what exists.
 MISSING = [
+    ("把KF03上个月的聊天记录调出来看看", "聊天记录"),
+    ("11月成交的订单里，用支付宝和花呗付款的各占多少", "支付方式"),
+    ("我们小程序会员的次日登录留存是多少", "登录"),
     ("上个月直播间的场观是多少", "直播"),
     ("上个月优惠券核销了多少张", "优惠券"),
     ("上个月的平均配送时长", "物流"),
@@ -180,6 +184,12 @@ def test_missing_data_is_refused_naming_what_exists(question: str, subject: str)
     with pytest.raises(RefusedError) as info:
         parse_question(question, T)
     assert subject in info.value.message and "fact_orders" in info.value.message
+
+
+def test_hourly_breakdowns_are_refused_with_the_finest_grain_offered() -> None:
+    reason = screen(normalize("Can you break down yesterday's visitors by hour for each channel?"), LAYER)
+    assert reason and "按天" in reason
+    assert screen(normalize("昨天每天的访客数"), LAYER) is None
 
 
 @pytest.mark.parametrize("question", HARMLESS)

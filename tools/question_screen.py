@@ -98,7 +98,8 @@ _WRITE_EN_SQL = re.compile(
 _WRITE_EN_VERB = (r"delete|remove|drop|truncate|wipe|erase|purge|clear|update|modify|change|edit|set|insert|add|write|overwrite|"
                   r"reset|roll ?back|merge|import|upload|alter|create|rename|archive|save|store|append")
 _WRITE_EN_OBJECT = (r"table|tables|record|records|row|rows|column|columns|field|fields|data|database|schema|entry|entries|value|"
-                    r"values|orders?|refunds?|customers?|products?|prices?|status|channel|campaigns?|inventory|(?:fact|dim)_\w+")
+                    r"values|orders?|refunds?|customers?|products?|prices?|status|channel|campaigns?|inventory|skus?|null|"
+                    r"(?:fact|dim)_\w+|[a-z]+_[a-z_]+")  # a column named like discontinued_date
 # An English verb is a command at the start of a clause or after a request opener, not as a noun ("the biggest drop").
 _WRITE_EN = re.compile(
     rf"(?:^|[.;,!?:]\s*|\b(?:please|pls|kindly|and|then|also|now|just|can you|could you|would you|go ahead and|help me|"
@@ -215,6 +216,9 @@ def missing_table(text: str, layer: SemanticLayer) -> str | None:
     masked = text
     for word in _kpi_words(layer):
         masked = masked.replace(word, " " * len(word))
+    if re.search(r"每个小时|每小时|分小时|按小时|分时段|几点钟?|\bby (?:the )?hour\b|\bhourly\b|\bper hour\b|\beach hour\b", masked):
+        return ("口径库的时间粒度最细到天：流量和广告只有日汇总，订单和会话虽有时间戳，按小时拆分还不支持。"
+                "可以按天看，例如“昨天各渠道的访客数”或“最近7天每天的GMV”。")
     for subject, words in layer.value_aliases.get("not_in_warehouse", {}).items():
         if any(w.lower() in masked for w in words):
             return (f"数仓里没有{subject}数据，算不出这类指标。现有的数据：{TABLES_ZH}"
