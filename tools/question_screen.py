@@ -245,7 +245,17 @@ def _kpi_words(layer: SemanticLayer) -> list[str]:
     return _KPI_WORDS[id(layer)]
 
 
+_IDENTIFIERS: dict[int, set[str]] = {}
+
+
 def _known_identifiers(layer: SemanticLayer) -> set[str]:
+    """Every table, column and value name the warehouse contract uses (cached per layer: it reads a file)."""
+    if id(layer) not in _IDENTIFIERS:
+        _IDENTIFIERS[id(layer)] = _identifiers(layer)
+    return _IDENTIFIERS[id(layer)]
+
+
+def _identifiers(layer: SemanticLayer) -> set[str]:
     names = set(KNOWN_TABLES) | set(layer.measures) | set(layer.dimensions) | {k.id for k in layer.kpis}
     for src in layer.sources.values():
         names |= set(re.findall(r"[a-z_][a-z0-9_]*", " ".join([src.from_, src.where or "", *src.keys.values()])))
